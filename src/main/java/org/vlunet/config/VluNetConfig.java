@@ -1,0 +1,75 @@
+package org.vlunet.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A whole model's configuration: the restoration network and its CLIP encoder. Read from JSON
+ * ({@code {"model": {...}, "clip": {...}}}); presets live in configs/ and inside the jar.
+ */
+public record VluNetConfig(ModelConfig model, ClipConfig clip) {
+
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public VluNetConfig validate() {
+        if (model == null) throw new ConfigException("configuration needs a \"model\" section");
+        model.validate();
+        if (clip != null) {
+            clip.validate();
+            ModelConfig.need(clip.embedDim() == model.degradationDim(), "clip.embedDim " + clip.embedDim()
+                    + " must equal model.degradationDim " + model.degradationDim());
+        }
+        return this;
+    }
+
+    /** Reads a JSON file, or a preset by name ("vlunet-tiny", "vlunet-nhr", "vlunet-nhrbl"). */
+    public static VluNetConfig load(String fileOrPreset) {
+        Path p = Path.of(fileOrPreset);
+        if (Files.isRegularFile(p)) {
+            try (InputStream in = Files.newInputStream(p)) {
+                return parse(in, p.toString());
+            } catch (IOException e) {
+                throw new ConfigException(p + ": cannot read (" + e.getMessage() + ")");
+            }
+        }
+        String name = fileOrPreset.endsWith(".json") ? Path.of(fileOrPreset).getFileName().toString() : fileOrPreset + ".json";
+        try (InputStream in = VluNetConfig.class.getResourceAsStream("/configs/" + name)) {
+            if (in == null) {
+                throw new ConfigException(fileOrPreset + ": no such configuration file or preset (presets: vlunet-tiny, vlunet-nhr, vlunet-nhrbl)");
+            }
+            return parse(in, "preset " + name);
+        } catch (IOException e) {
+            throw new ConfigException(fileOrPreset + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    public static VluNetConfig parse(InputStream in, String what) {
+        try {
+            return JSON.readValue(in, VluNetConfig.class).validate();
+        } catch (ConfigException e) {
+            throw new ConfigException(what + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(what + ": invalid configuration (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    public static VluNetConfig fromJson(String json) {
+        return parse(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "configuration");
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.vlunet.weights;
+
+import ai.djl.ndarray.NDArray;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binds a block tree to the reference (PyTorch) state-dict names. The rule, kept only here: a parameter's key
+ * is the names of the child blocks on its path and its own name, joined by '.'. DJL stores a child under
+ * "NN" + name (its position, two digits), which is stripped.
+ */
+public final class StateDict {
+    private StateDict() {}
+
+    /** Every parameter of the tree under its reference key, in registration order. */
+    public static LinkedHashMap<String, Parameter> parameters(Block root) {
+        LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
+        collect(root, "", out);
+        return out;
+    }
+
+    private static void collect(Block block, String prefix, Map<String, Parameter> out) {
+        for (Pair<String, Parameter> p : block.getDirectParameters()) out.put(prefix + p.getKey(), p.getValue());
+        for (Pair<String, Block> c : block.getChildren()) collect(c.getValue(), prefix + childName(c.getKey()) + ".", out);
+    }
+
+    /** The reference name of a child as DJL stores it ("01encoder_level1" → "encoder_level1"). */
+    static String childName(String djlName) {
+        return djlName.length() > 2 && Character.isDigit(djlName.charAt(0)) && Character.isDigit(djlName.charAt(1))
+                ? djlName.substring(2) : djlName;
+    }
+
+    /** What a load found: keys the model wants but the tensors lack, extra keys, and shape differences. */
+    public record Report(List<String> missing, List<String> unexpected, List<String> mismatched) {
+        public boolean clean() {
+            return missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty();
+        }
+
+        /** One line listing every problem. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            if (!mismatched.isEmpty()) parts.add(mismatched.size() + " shape mismatch(es): " + String.join("; ", mismatched));
+            if (!missing.isEmpty()) parts.add(missing.size() + " missing key(s): " + String.join(", ", missing));
+            if (!unexpected.isEmpty()) parts.add(unexpected.size() + " unexpected key(s): " + String.join(", ", unexpected));
+            return String.join(" | ", parts);
+        }
+    }
+
+    /** Compares tensors with the model without loading anything. */
+    public static Report check(Block root, Map<String, HostTensor> tensors) {
+        Map<String, Parameter> params = parameters(root);
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            HostTensor t = tensors.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey() + " " + Arrays.toString(e.getValue().getShape().getShape()));
+            } else if (!Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
+                mismatched.add(e.getKey() + ": file " + Arrays.toString(t.shape()) + " vs model "
+                        + Arrays.toString(e.getValue().getShape().getShape()));
+            }
+        }
+        for (String k : tensors.keySet()) if (!params.containsKey(k)) unexpected.add(k);
+        return new Report(missing, unexpected, mismatched);
+    }
+
+    /**
+     * Copies tensors into the model's parameters (which must be initialised). Strict: any missing key, unexpected
+     * key or shape mismatch fails the whole load, listing all of them, and nothing is changed. Not strict:
+     * matching keys load and the report says what did not.
+     */
+    public static Report load(Block root, Map<String, HostTensor> tensors, boolean strict, String what) {
+        Report r = check(root, tensors);
+        if (strict && !r.clean()) throw new WeightsException(what + " does not fit the model: " + r.describe());
+        if (!r.mismatched().isEmpty()) throw new WeightsException(what + " does not fit the model: " + r.describe());
+        for (Map.Entry<String, Parameter> e : parameters(root).entrySet()) {
+            HostTensor t = tensors.get(e.getKey());
+            if (t == null) continue;
+            assign(e.getValue(), t);
+        }
+        return r;
+    }
+
+    /** Writes one tensor's values into an initialised parameter, in place (its gradient stays attached). */
+    public static void assign(Parameter p, HostTensor t) {
+        NDArray a = p.getArray();
+        if (t.dtype() == HostTensor.DType.F32) {
+            a.set(t.bytes().asFloatBuffer());
+        } else {
+            a.set(java.nio.FloatBuffer.wrap(t.toFloats()));
+        }
+    }
+
+    /** The model's parameters as host tensors under their reference keys. */
+    public static LinkedHashMap<String, HostTensor> save(Block root) {
+        LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : parameters(root).entrySet()) out.put(e.getKey(), HostTensor.of(e.getValue().getArray()));
+        return out;
+    }
+
+    /** Keys under {@code prefix}, with the prefix removed. */
+    public static LinkedHashMap<String, HostTensor> strip(Map<String, HostTensor> tensors, String prefix) {
+        LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> { if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v); });
+        return out;
+    }
+
+    /** Every key with {@code prefix} put in front. */
+    public static LinkedHashMap<String, HostTensor> prefix(Map<String, HostTensor> tensors, String prefix) {
+        LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(prefix + k, v));
+        return out;
+    }
+
+    /** Number of values in all parameters. */
+    public static long count(Block root) {
+        long n = 0;
+        for (Parameter p : parameters(root).values()) n += p.getShape().size();
+        return n;
+    }
+
+}
