@@ -6,6 +6,9 @@ import picocli.CommandLine.Command;
 /** Top-level command: subcommands are added as they are implemented. */
 @Command(name = "vlunet", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
 
