@@ -17,6 +17,20 @@ import java.util.Arrays;
 public record ModelConfig(int dim, int[] numBlocks, int numRefinementBlocks, int[] heads, double ffnExpansionFactor,
                           int deDim, int promptSize, int degradationDim) {
 
+    /** JSON form: promptSize (96) and degradationDim (512) may be left out, as the authors' configs do. */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static ModelConfig fromJson(@com.fasterxml.jackson.annotation.JsonProperty("dim") int dim,
+                                @com.fasterxml.jackson.annotation.JsonProperty("numBlocks") int[] numBlocks,
+                                @com.fasterxml.jackson.annotation.JsonProperty("numRefinementBlocks") int numRefinementBlocks,
+                                @com.fasterxml.jackson.annotation.JsonProperty("heads") int[] heads,
+                                @com.fasterxml.jackson.annotation.JsonProperty("ffnExpansionFactor") double ffnExpansionFactor,
+                                @com.fasterxml.jackson.annotation.JsonProperty("deDim") int deDim,
+                                @com.fasterxml.jackson.annotation.JsonProperty("promptSize") Integer promptSize,
+                                @com.fasterxml.jackson.annotation.JsonProperty("degradationDim") Integer degradationDim) {
+        return new ModelConfig(dim, numBlocks, numRefinementBlocks, heads, ffnExpansionFactor, deDim,
+                promptSize == null ? 96 : promptSize, degradationDim == null ? 512 : degradationDim);
+    }
+
     public static ModelConfig paper(int deDim) {
         return new ModelConfig(48, new int[] {4, 6, 6, 8}, 4, new int[] {1, 2, 4, 8}, 2.66, deDim, 96, 512);
     }

@@ -13,7 +13,13 @@ import java.nio.file.Path;
  * A whole model's configuration: the restoration network and its CLIP encoder. Read from JSON
  * ({@code {"model": {...}, "clip": {...}}}); presets live in configs/ and inside the jar.
  */
-public record VluNetConfig(ModelConfig model, ClipConfig clip) {
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+public record VluNetConfig(ModelConfig model, ClipConfig clip, java.util.List<String> degradations) {
+
+    public VluNetConfig(ModelConfig model, ClipConfig clip) {
+        this(model, clip, null);
+    }
+
 
     public static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
@@ -26,6 +32,17 @@ public record VluNetConfig(ModelConfig model, ClipConfig clip) {
             clip.validate();
             ModelConfig.need(clip.embedDim() == model.degradationDim(), "clip.embedDim " + clip.embedDim()
                     + " must equal model.degradationDim " + model.degradationDim());
+        }
+        if (degradations != null) {
+            for (String d : degradations) {
+                try {
+                    org.vlunet.data.Degradation.of(d);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("degradations: " + e.getMessage());
+                }
+            }
+            ModelConfig.need(degradations.size() == model.deDim(), "degradations lists " + degradations.size()
+                    + " classes but model.deDim is " + model.deDim());
         }
         return this;
     }
