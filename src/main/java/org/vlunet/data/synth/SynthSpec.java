@@ -73,15 +73,16 @@ public final class SynthSpec {
         RgbImage out;
         switch (degradation) {
             case DENOISE_15, DENOISE_25, DENOISE_50 -> {
-                double sigma = get(used, "sigma", draw, switch (degradation) {
+                double level = switch (degradation) {
                     case DENOISE_15 -> 15;
                     case DENOISE_25 -> 25;
                     default -> 50;
-                }, 0);
+                };
+                double sigma = get(used, "sigma", draw, level, level);
                 out = GaussianNoise.apply(clean, sigma, seed);
             }
             case DERAIN -> {
-                double density = get(used, "density", draw, 0.6, 2.0);
+                double density = get(used, "density", draw, 1.0, 3.0);
                 double lmin = get(used, "length_min", draw, 8, 8);
                 double lmax = get(used, "length_max", draw, Math.max(lmin, 20), Math.max(lmin, 40));
                 double angle = get(used, "angle", draw, -30, 30);
