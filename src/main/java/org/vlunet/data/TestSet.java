@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * One test set of a task, e.g. name "CBSD68", type "Denoise25": its pairs are restored and scored together.
  */
-public record TestSet(String name, String type, Degradation degradation, List<PairEntry> pairs) {
+public record TestSet(String name, String type, Degradation degradation, List<? extends Example> pairs) {
     public TestSet {
         pairs = List.copyOf(pairs);
     }
@@ -17,6 +17,12 @@ public record TestSet(String name, String type, Degradation degradation, List<Pa
     /** Pair {@code i}, both sides centre-cropped to a multiple of 16 (the authors' test rule). */
     public ImagePair load(int i) {
         return pairs.get(i).load(null);
+    }
+
+    /** The file that names pair {@code i}'s outputs: the degraded file, or the clean one when synthesised. */
+    public java.nio.file.Path file(int i) {
+        Example e = pairs.get(i);
+        return e instanceof PairEntry p ? p.degraded() : ((SynthEntry) e).clean();
     }
 
     /** The type name the authors print for a class: Denoise15, Denoise25, Denoise50, Derain, Dehaze, Deblur, Delowlight. */

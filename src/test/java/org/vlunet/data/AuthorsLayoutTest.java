@@ -92,7 +92,7 @@ class AuthorsLayoutTest {
         List<TestSet> all = AuthorsLayout.test(root, "NHRBL");
         assertEquals(7, all.size());
         assertEquals(DELOWLIGHT, all.get(6).degradation());
-        assertEquals(root.resolve("delowlight_datasets/LoL/t.png"), all.get(6).pairs().get(0).degraded());
+        assertEquals(root.resolve("delowlight_datasets/LoL/t.png"), ((PairEntry) all.get(6).pairs().get(0)).degraded());
         assertEquals(Task.NHRBL.classes, List.of(Degradation.values()));
 
         lists(true);
