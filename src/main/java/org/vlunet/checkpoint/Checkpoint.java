@@ -219,9 +219,9 @@ public final class Checkpoint {
         if (!problems.isEmpty()) {
             String hintText = "";
             if (given != null && inferredModel != null && !inferredModel.equals(given.model())) {
-                hintText = "; the backbone's shapes say " + inferredModel;
+                hintText = " (the backbone's shapes say " + inferredModel + ")";
             }
-            throw new WeightsException(where + " does not fit the configuration: " + String.join(" | ", problems) + hintText);
+            throw new WeightsException(where + " does not fit the configuration" + hintText + ": " + String.join(" | ", problems));
         }
         VluNetConfig cfg = null;
         if (model != null) {
@@ -247,7 +247,7 @@ public final class Checkpoint {
         return Degradation.clipPromptOrder().stream().filter(d -> classes.contains(d.key)).map(d -> d.prompt).toList();
     }
 
-    private static final int LIST_AT_MOST = 12;
+    private static final int LIST_AT_MOST = 8;
 
     /** Appends what differs between expected and actual shapes; logit_scale (unused) may be absent. */
     private static void compare(String part, Map<String, long[]> expected, Map<String, HostTensor> actual, List<String> out) {
