@@ -1,5 +1,7 @@
 package org.vlunet.eval;
 
+import org.vlunet.infer.Readout;
+import org.vlunet.infer.ImageModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
-import org.vlunet.infer.Network;
 import org.vlunet.infer.Restorer;
 import org.vlunet.util.AtomicFiles;
 
@@ -64,19 +65,19 @@ public final class Evaluator {
 
     public record Outcome(List<SetResult> sets, List<Failure> failures, int skipped) {}
 
-    private final Restorer restorer;
-    private final ReadoutProbe probe;
+    private final ImageModel model;
+    private final Restorer.Options restorerOptions;
     private final NDManager manager;
     private final Options opts;
     private final PrintStream out;
 
     /**
-     * @param probe may be null (no read-out)
-     * @param out   where the per-set tables are printed
+     * @param restorerOptions padding and tiling; the size multiple is the model's
+     * @param out             where the per-set tables are printed
      */
-    public Evaluator(Network network, ReadoutProbe probe, NDManager manager, Restorer.Options restorerOptions, Options opts, PrintStream out) {
-        this.restorer = new Restorer(network, manager, restorerOptions);
-        this.probe = probe;
+    public Evaluator(ImageModel model, NDManager manager, Restorer.Options restorerOptions, Options opts, PrintStream out) {
+        this.model = model;
+        this.restorerOptions = restorerOptions.withMultiple(model.sizeMultiple());
         this.manager = manager;
         this.opts = opts;
         this.out = out;
@@ -153,12 +154,12 @@ public final class Evaluator {
             throw new IllegalArgumentException(pair.degraded().getFileName() + " is " + degraded.width() + "x" + degraded.height()
                     + " after the crop to 16 but its clean image " + pair.clean().getFileName() + " is " + clean.width() + "x" + clean.height());
         }
-        RgbImage restored = restorer.restore(degraded).clamped();
-        Readout readout = null;
-        if (probe != null) {
-            try (NDManager sub = manager.newSubManager()) {
-                readout = probe.read(sub.create(degraded.pixels(), new Shape(1, 3, degraded.height(), degraded.width())));
-            }
+        RgbImage restored;
+        Readout readout;
+        try (NDManager sub = manager.newSubManager()) {
+            ImageModel.Conditioned c = model.condition(sub.create(degraded.pixels(), new Shape(1, 3, degraded.height(), degraded.width())));
+            restored = new Restorer(c.network(), sub, restorerOptions).restore(degraded).clamped();
+            readout = c.readout();
         }
         MetricOptions m = opts.metric();
         Score score = Score.of(restored, clean, m), input = Score.of(degraded, clean, m);

@@ -1,5 +1,6 @@
 package org.vlunet.eval;
 
+import org.vlunet.infer.Readout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,5 +1,6 @@
 package org.vlunet.eval;
 
+import org.vlunet.infer.Readout;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.util.AtomicFiles;
 

@@ -79,6 +79,15 @@ public final class Restorer {
         return multiple / 2 + 1;
     }
 
+    /** Refuses sizes reflect padding cannot reach the multiple from (the padding must be less than the side). */
+    public void checkSize(int w, int h) {
+        int m = options.multiple();
+        if (padding(w, m) >= w || padding(h, m) >= h) {
+            throw new IllegalArgumentException("image " + w + "x" + h + " is too small: reflect padding to a multiple of "
+                    + m + " needs every side to be a multiple of " + m + " or at least " + minSide(m) + " pixels");
+        }
+    }
+
     /** The tile side used for an image of this size, or 0 when it is restored whole. */
     public int tileFor(int width, int height) {
         if (options.tile() > 0) return options.tile() / options.multiple() * options.multiple();
@@ -92,11 +101,8 @@ public final class Restorer {
     public RgbImage restore(RgbImage img) {
         int m = options.multiple();
         int w = img.width(), h = img.height();
+        checkSize(w, h);
         int pw = padding(w, m), ph = padding(h, m);
-        if (pw >= w || ph >= h) {
-            throw new IllegalArgumentException("image " + w + "x" + h + " is too small: reflect padding to a multiple of "
-                    + m + " needs every side to be a multiple of " + m + " or at least " + minSide(m) + " pixels");
-        }
         RgbImage padded = reflectPad(img, w + pw, h + ph);
         int tile = tileFor(w, h);
         RgbImage out = tile == 0 || (padded.width() <= tile && padded.height() <= tile)

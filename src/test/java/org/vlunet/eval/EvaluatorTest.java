@@ -1,5 +1,7 @@
 package org.vlunet.eval;
 
+import org.vlunet.infer.Readout;
+import org.vlunet.infer.ReadoutProbe;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
+import org.vlunet.infer.ImageModel;
 import org.vlunet.infer.Network;
 import org.vlunet.infer.Restorer;
 
@@ -73,7 +76,7 @@ class EvaluatorTest {
     }
 
     static Evaluator evaluator(Network net, Path out, boolean resume, String ckpt) {
-        return new Evaluator(net, probe(), manager, Restorer.Options.defaults(),
+        return new Evaluator(ImageModel.of(net, probe(), 8), manager, Restorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", ckpt, MetricOptions.PLAIN, true, 0, resume), new PrintStream(new ByteArrayOutputStream()));
     }
 
@@ -82,7 +85,7 @@ class EvaluatorTest {
         List<TestSet> sets = sets(tmp.resolve("data"));
         Path out = tmp.resolve("output");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        Evaluator ev = new Evaluator(EvaluatorTest::shrink, probe(), manager, Restorer.Options.defaults(),
+        Evaluator ev = new Evaluator(ImageModel.of(EvaluatorTest::shrink, probe(), 8), manager, Restorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", "tiny.ckpt", MetricOptions.PLAIN, true, 0, false), new PrintStream(printed));
         Evaluator.Outcome o = ev.run(sets);
         assertTrue(o.failures().isEmpty(), o.failures().toString());
@@ -176,7 +179,7 @@ class EvaluatorTest {
         List<TestSet> sets = sets(tmp.resolve("data"));
         Files.delete(sets.get(1).pairs().get(0).clean());
         Path out = tmp.resolve("out");
-        Evaluator.Outcome o = new Evaluator(EvaluatorTest::shrink, null, manager, Restorer.Options.defaults(),
+        Evaluator.Outcome o = new Evaluator(ImageModel.of(EvaluatorTest::shrink, null, 8), manager, Restorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", "tiny.ckpt", MetricOptions.PLAIN, false, 2, false),
                 new PrintStream(new ByteArrayOutputStream())).run(sets);
         assertEquals(1, o.failures().size());

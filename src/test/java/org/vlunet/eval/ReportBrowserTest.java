@@ -1,5 +1,6 @@
 package org.vlunet.eval;
 
+import org.vlunet.infer.Readout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.data.ImageCodec;

@@ -1,4 +1,4 @@
-package org.vlunet.eval;
+package org.vlunet.infer;
 
 import ai.djl.ndarray.NDArray;
 

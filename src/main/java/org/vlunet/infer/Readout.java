@@ -1,4 +1,4 @@
-package org.vlunet.eval;
+package org.vlunet.infer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -51,7 +51,7 @@ public record Readout(Map<String, Double> gdm, Map<String, Double> clip) {
     }
 
     public ObjectNode toJson() {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         ObjectNode g = o.putObject("gdm");
         gdm.forEach(g::put);
         if (clip != null) {
