@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ConvertCommand.class,
             InspectCommand.class,
+            ScoreCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
