@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         subcommands = {
             CommandLine.HelpCommand.class,
+            DatasetsCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
