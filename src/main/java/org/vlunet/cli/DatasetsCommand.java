@@ -51,19 +51,15 @@ public final class DatasetsCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print only the summary.")
     boolean quiet;
 
+    /** Failures propagate to {@link Main#commandLine()}, which prints them on one line and exits with 1. */
     @Override
     public Integer call() {
-        try {
-            DatasetWriter.Options o = new DatasetWriter.Options(input, output, specs(deType), testFraction, seed, maxSize, crop,
-                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), force);
-            DatasetWriter.Report r = DatasetWriter.write(o, quiet ? null : line -> System.out.println("  " + line));
-            System.out.println("wrote " + r.train() + " training and " + r.test() + " test photos x " + o.specs().size()
-                    + " degradations under " + output + " (" + r.lists().size() + " lists; manifest " + r.manifest() + ")");
-            return 0;
-        } catch (RuntimeException e) {
-            System.err.println("error: " + e.getMessage());
-            return 1;
-        }
+        DatasetWriter.Options o = new DatasetWriter.Options(input, output, specs(deType), testFraction, seed, maxSize, crop,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), force);
+        DatasetWriter.Report r = DatasetWriter.write(o, quiet ? null : line -> System.out.println("  " + line));
+        System.out.println("wrote " + r.train() + " training and " + r.test() + " test photos x " + o.specs().size()
+                + " degradations under " + output + " (" + r.lists().size() + " lists; manifest " + r.manifest() + ")");
+        return 0;
     }
 
     /** Specs from the option values: a task name stands for its classes; none means all seven. */

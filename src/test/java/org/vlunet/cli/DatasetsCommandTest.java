@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.data.AuthorsLayout;
 import org.vlunet.data.TestImages;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +21,7 @@ class DatasetsCommandTest {
         try {
             System.setOut(new PrintStream(out, true));
             System.setErr(new PrintStream(err, true));
-            return new CommandLine(new Main()).execute(args);
+            return Main.commandLine().execute(args);
         } finally {
             System.setOut(o);
             System.setErr(e);
@@ -38,7 +37,7 @@ class DatasetsCommandTest {
         int code = run(o, e, "datasets", "--input", in.toString(), "--output", out.toString(), "--de_type", "NHR",
                 "dehaze:beta=0.05", "--test_fraction", "0.34", "--seed", "7", "--quiet");
         assertEquals(1, code, "dehaze twice (NHR holds it) is refused: " + e);
-        assertTrue(e.toString().startsWith("error: degradation dehaze is given twice"), e.toString());
+        assertTrue(e.toString().startsWith("datasets: degradation dehaze is given twice"), e.toString());
 
         o.reset();
         e.reset();
@@ -52,7 +51,7 @@ class DatasetsCommandTest {
         e.reset();
         code = run(o, e, "datasets", "--input", in.toString(), "--output", tmp.resolve("x").toString(), "--de_type", "desnow");
         assertEquals(1, code);
-        assertEquals("error: unknown degradation 'desnow' (expected one of denoise_15, denoise_25, denoise_50, derain, dehaze, deblur, "
+        assertEquals("datasets: unknown degradation 'desnow' (expected one of denoise_15, denoise_25, denoise_50, derain, dehaze, deblur, "
                 + "delowlight)", e.toString().strip());
     }
 }

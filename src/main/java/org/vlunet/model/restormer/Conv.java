@@ -1,0 +1,49 @@
+package org.vlunet.model.restormer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import org.vlunet.model.ModuleBlock;
+
+/**
+ * A bias-free square 2-D convolution, stride 1, "same" padding (k/2), as every conv of the network is. With
+ * {@code groups == in == out} it is the depthwise conv of MDTA and GDFN. Key: {@code weight}
+ * (out, in/groups, k, k).
+ */
+public final class Conv extends ModuleBlock {
+    private static final Shape STRIDE = new Shape(1, 1);
+    private static final Shape DILATION = new Shape(1, 1);
+
+    private final Parameter weight;
+    private final Shape padding;
+    private final int groups;
+
+    public Conv(int in, int out, int kernel, int groups) {
+        if (in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException("conv groups " + groups + " must divide in " + in + " and out " + out);
+        }
+        this.weight = weight("weight", out, in / groups, kernel, kernel);
+        this.padding = new Shape(kernel / 2, kernel / 2);
+        this.groups = groups;
+    }
+
+    /** Pointwise (1x1) conv. */
+    public static Conv pointwise(int in, int out) {
+        return new Conv(in, out, 1, 1);
+    }
+
+    /** 3x3 conv. */
+    public static Conv full3x3(int in, int out) {
+        return new Conv(in, out, 3, 1);
+    }
+
+    /** 3x3 depthwise conv over {@code channels}. */
+    public static Conv depthwise3x3(int channels) {
+        return new Conv(channels, channels, 3, channels);
+    }
+
+    public NDArray forward(NDArray x) {
+        return Conv2d.conv2d(x, weight.getArray(), null, STRIDE, padding, DILATION, groups).singletonOrThrow();
+    }
+}

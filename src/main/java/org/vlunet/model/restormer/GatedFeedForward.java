@@ -1,0 +1,30 @@
+package org.vlunet.model.restormer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
+import org.vlunet.model.ModuleBlock;
+
+/**
+ * Gated-Dconv Feed-forward Network (GDFN, Restormer's {@code FeedForward}): 1x1 conv to two hidden halves, a 3x3
+ * depthwise conv, gelu(x1)·x2 with the exact (erf) GELU, 1x1 conv back. hidden = int(dim·factor).
+ * Keys: {@code project_in}, {@code dwconv}, {@code project_out}.
+ */
+public final class GatedFeedForward extends ModuleBlock {
+    private final Conv projectIn;
+    private final Conv dwconv;
+    private final Conv projectOut;
+
+    public GatedFeedForward(int dim, double expansionFactor) {
+        int hidden = (int) (dim * expansionFactor);
+        projectIn = child("project_in", Conv.pointwise(dim, hidden * 2));
+        dwconv = child("dwconv", Conv.depthwise3x3(hidden * 2));
+        projectOut = child("project_out", Conv.pointwise(hidden, dim));
+    }
+
+    public NDArray forward(NDArray x) {
+        NDList halves = dwconv.forward(projectIn.forward(x)).split(2, 1);
+        // DJL's PyTorch engine calls torch::gelu with its default approximate="none": the erf form.
+        return projectOut.forward(Activation.gelu(halves.get(0)).mul(halves.get(1)));
+    }
+}
