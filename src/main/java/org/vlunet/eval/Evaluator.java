@@ -133,6 +133,7 @@ public final class Evaluator {
                 }
                 SetResult sr = new SetResult(s.set(), s.type(), images);
                 results.add(sr);
+                progress.breakLine();
                 out.println();
                 out.println(sr.label() + "  (" + images.size() + " images, " + metricLabel() + ")");
                 out.print(table(List.of(sr)));
