@@ -1,0 +1,117 @@
+package org.vlunet.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.model.VluNet;
+import org.vlunet.train.AdamW;
+import org.vlunet.train.DataParallel;
+import org.vlunet.train.FeatureSource;
+import org.vlunet.train.Gradients;
+import org.vlunet.train.TrainBatch;
+import org.vlunet.weights.StateDict;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Times the training step (not a test): forward, L1 loss, backward and the AdamW update of VLU-Net on a fixed
+ * random batch, after warm-up steps. Prints ms/step (and the optimizer's share), samples/s and peak memory
+ * (GPU: the most the device reported in use; CPU: the process's peak resident set).
+ *
+ * <pre>java -cp vlunet.jar org.vlunet.bench.TrainBench [--config vlunet-nhr] [--batch 4] [--patch 128]
+ *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1]</pre>
+ */
+public final class TrainBench {
+
+    public static void main(String[] args) throws Exception {
+        String config = "vlunet-nhr", device = "cpu";
+        int batch = 4, patch = 128, steps = 5, warmup = 2;
+        for (int i = 0; i < args.length; i++) {
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--config" -> config = args[++i];
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--patch" -> patch = Integer.parseInt(args[++i]);
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--device" -> device = args[++i];
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + (v == null ? "" : ""));
+            }
+        }
+        VluNetConfig cfg = VluNetConfig.load(config);
+        List<Device> devices = new ArrayList<>();
+        for (String d : device.split(",")) devices.add(Device.fromName(d.trim()));
+        Engine.getInstance().setRandomSeed(0);
+        try (NDManager m = NDManager.newBaseManager(devices.get(0))) {
+            int dd = cfg.model().degradationDim();
+            List<DataParallel.Replica<VluNet>> reps = new ArrayList<>();
+            VluNet first = null;
+            for (Device d : devices) {
+                NDManager dm = m.newSubManager(d);
+                VluNet net = new VluNet(cfg.model()).initialize(dm);
+                if (first == null) first = net;
+                else StateDict.load(net, StateDict.save(first), true, "replica");
+                // the frozen CLIP encoder's output: a fixed random feature per sample (its cost is not timed here)
+                FeatureSource features = x -> x.duplicate();
+                reps.add(new DataParallel.Replica<>(net, d, features));
+            }
+            NDManager host = m.newSubManager(Device.cpu());
+            TrainBatch b = new TrainBatch(host.randomUniform(0, 1, new Shape(batch, 3, patch, patch)),
+                    host.randomUniform(0, 1, new Shape(batch, 3, patch, patch)),
+                    host.randomNormal(new Shape(batch, dd)), new int[batch]);
+            long params = StateDict.count(first);
+            double totalMs = 0, optMs = 0;
+            long peakGpu = 0;
+            try (DataParallel<VluNet> dp = new DataParallel<>(reps, VluNet::forward, m);
+                 AdamW opt = new AdamW(dp.parameters(), AdamW.Settings.torchDefaults(), m)) {
+                for (int s = 0; s < warmup + steps; s++) {
+                    long t0 = System.nanoTime();
+                    dp.zeroGrad();
+                    double loss = dp.lossAndGradients(b);
+                    long t1 = System.nanoTime();
+                    opt.step(2e-4);
+                    dp.broadcast();
+                    // a value read back waits for the device
+                    float probe = dp.parameters().get("output.weight").getArray().sum().getFloat();
+                    long t2 = System.nanoTime();
+                    for (Device d : devices) {
+                        if (d.isGpu()) peakGpu = Math.max(peakGpu, ai.djl.util.cuda.CudaUtils.getGpuMemory(d).getUsed());
+                    }
+                    if (s >= warmup) {
+                        totalMs += (t2 - t0) / 1e6;
+                        optMs += (t2 - t1) / 1e6;
+                    }
+                    System.err.printf(Locale.ROOT, "step %d loss %.5f %.1f ms%s%n", s, loss, (t2 - t0) / 1e6,
+                            s < warmup ? " (warm-up)" : "");
+                    if (Float.isNaN(probe)) throw new IllegalStateException("weights became NaN");
+                }
+            }
+            double ms = totalMs / steps;
+            String mem = peakGpu > 0 ? String.format(Locale.ROOT, "%.2f GiB GPU (in use, max over steps)", peakGpu / 1073741824.0)
+                    : String.format(Locale.ROOT, "%.2f GiB RSS (process peak)", peakRssBytes() / 1073741824.0);
+            System.out.printf(Locale.ROOT, "| %s (%,d params) | %s | %d | %d | %.0f | %.0f | %.2f | %s |%n",
+                    config, params, device + " (" + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion()
+                            + ", " + Runtime.getRuntime().availableProcessors() + " cores)",
+                    batch, patch, ms, optMs / steps, batch / (ms / 1000), mem);
+        }
+    }
+
+    /** VmHWM of /proc/self/status (Linux), else the heap's peak. */
+    static long peakRssBytes() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return Runtime.getRuntime().totalMemory();
+    }
+}
