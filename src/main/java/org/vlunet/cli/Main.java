@@ -8,12 +8,27 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         subcommands = {
             CommandLine.HelpCommand.class,
+            ConvertCommand.class,
+            InspectCommand.class,
+            ScoreCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree with the project's error handling: a failure is one line on stderr and exit code 1. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            line.getErr().println(line.getCommandName() + ": " + msg.lines().findFirst().orElse(msg));
+            if (Boolean.getBoolean("vlunet.debug")) ex.printStackTrace(line.getErr());
+            return 1;
+        });
+        return cl;
     }
 
     @Override

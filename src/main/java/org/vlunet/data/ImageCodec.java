@@ -3,6 +3,9 @@ package org.vlunet.data;
 import org.vlunet.util.AtomicFiles;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.FileImageInputStream;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
@@ -10,21 +13,62 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /** Reads images (PNG 8/16-bit, JPEG, BMP, TIFF; grey and alpha become RGB) and writes 8-bit PNG. */
 public final class ImageCodec {
     private ImageCodec() {}
 
+    /**
+     * Decodes by content (not by extension). A decoder warning, such as a truncated JPEG that ImageIO would silently
+     * fill with grey, is an error here: PIL refuses truncated files too.
+     */
     public static RgbImage read(Path path) {
+        return fromBuffered(decode(path));
+    }
+
+    /** Width and height from the header only, without decoding the pixels. */
+    public static int[] readSize(Path path) {
+        return withReader(path, r -> new int[] {r.getWidth(0), r.getHeight(0)});
+    }
+
+    private static BufferedImage decode(Path path) {
+        return withReader(path, r -> {
+            List<String> warnings = new ArrayList<>();
+            r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage img = r.read(0);
+            if (!warnings.isEmpty()) throw new IOException(String.join("; ", warnings));
+            return img;
+        });
+    }
+
+    private interface ReaderJob<T> {
+        T run(ImageReader reader) throws IOException;
+    }
+
+    private static <T> T withReader(Path path, ReaderJob<T> job) {
         if (!Files.isRegularFile(path)) throw new ImageException(path + ": no such image file");
-        BufferedImage img;
-        try {
-            img = ImageIO.read(path.toFile());
+        if (!Files.isReadable(path)) throw new ImageException(path + ": not readable (check permissions)");
+        try (ImageInputStream in = new FileImageInputStream(path.toFile())) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new ImageException(path + ": not a readable image (expected PNG, JPEG, BMP or TIFF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return job.run(reader);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new ImageException(path + ": cannot decode image (" + e.getMessage() + ")");
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ImageException(path + ": cannot decode image (" + why + ")");
         }
-        if (img == null) throw new ImageException(path + ": not a readable image (expected PNG, JPEG, BMP or TIFF)");
-        return fromBuffered(img);
     }
 
     public static RgbImage fromBuffered(BufferedImage img) {
@@ -37,17 +81,21 @@ public final class ImageCodec {
                 && (type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_USHORT) && (bands == 1 || bands == 2 || bands == 3 || bands == 4);
         int plane = w * h;
         if (direct) {
-            float scale = type == DataBuffer.TYPE_USHORT ? 1f / 65535f : 1f / 255f;
-            int[] px = new int[bands];
+            // Sub-byte grey (1, 2, 4 bits) keeps its own range: scale by the component size, not the buffer type.
+            // Divided, not multiplied by a reciprocal: an 8-bit value v becomes exactly v / 255f everywhere.
+            int max = (1 << img.getColorModel().getComponentSize(0)) - 1;
+            float[] lut = new float[max + 1];
+            for (int v = 0; v <= max; v++) lut[v] = v / (float) max;
+            int[] row = new int[w * bands];
             for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    r.getPixel(x, y, px);
-                    int i = y * w + x;
+                r.getPixels(0, y, w, 1, row);
+                int i = y * w;
+                for (int x = 0, k = 0; x < w; x++, i++, k += bands) {
                     if (bands < 3) {
-                        float g = px[0] * scale;
+                        float g = lut[row[k]];
                         out[i] = g; out[plane + i] = g; out[2 * plane + i] = g;
                     } else {
-                        out[i] = px[0] * scale; out[plane + i] = px[1] * scale; out[2 * plane + i] = px[2] * scale;
+                        out[i] = lut[row[k]]; out[plane + i] = lut[row[k + 1]]; out[2 * plane + i] = lut[row[k + 2]];
                     }
                 }
             }

@@ -1,0 +1,90 @@
+package org.vlunet.checkpoint;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.vlunet.config.ClipConfig;
+import org.vlunet.config.ConfigException;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.weights.HostTensor;
+import org.vlunet.weights.Safetensors;
+import org.vlunet.weights.WeightsException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Our checkpoint format: one safetensors file that needs nothing beside it.
+ * <ul>
+ * <li>tensors: the backbone under its reference keys ({@code patch_embed.proj.weight}, ...), CLIP under
+ * {@code clip.} + its open_clip key ({@code clip.visual.conv1.weight}, ...), the adapters under their own keys
+ * ({@code ad_imageEncoder.adapter.0.weight}, {@code ad_textEncoder.adapter.0.weight}, ...); dtypes as given;</li>
+ * <li>metadata: {@code format} = {@value #FORMAT}, {@code format_version} = {@value #VERSION}, {@code config}
+ * (VluNetConfig JSON, with the classes under "degradations"), or {@code clip_config} when there is no backbone,
+ * {@code classes} (JSON list of class keys in GDM order), {@code prompts} (JSON list: the text adapter's prompts
+ * in logit order), {@code parts}, and {@code provenance} (JSON: command, epochs, steps, date, source, note).</li>
+ * </ul>
+ */
+public final class VluNetFormat {
+    private VluNetFormat() {}
+
+    public static final String FORMAT = "vlunet-checkpoint";
+    public static final String VERSION = "1";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Writes {@code ck} (normally resolved, so that its configuration is known) atomically. */
+    public static void write(Path file, Checkpoint ck, Provenance provenance) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("format_version", VERSION);
+        try {
+            if (ck.config() != null) meta.put("config", ck.config().toJson());
+            else if (ck.clipConfig() != null) meta.put("clip_config", JSON.writeValueAsString(ck.clipConfig()));
+            if (ck.config() != null && ck.config().degradations() != null) meta.put("classes", JSON.writeValueAsString(ck.config().degradations()));
+            if (ck.prompts() != null) meta.put("prompts", JSON.writeValueAsString(ck.prompts()));
+            meta.put("parts", String.join(",", ck.parts()));
+            Provenance p = provenance != null ? provenance : ck.provenance();
+            if (p != null) meta.put("provenance", p.toJson());
+            Safetensors.write(file, ck.tensors(), meta);
+        } catch (IOException e) {
+            throw new WeightsException(file + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static boolean isOurs(Map<String, String> metadata) {
+        return FORMAT.equals(metadata.get("format"));
+    }
+
+    /** Reads a file {@link #isOurs} said is ours. */
+    static Checkpoint read(Path file, Safetensors f) {
+        Map<String, String> m = f.metadata();
+        String version = m.get("format_version");
+        if (!VERSION.equals(version)) {
+            throw new WeightsException(file + ": " + FORMAT + " version " + version + " (this build reads version " + VERSION + ")");
+        }
+        VluNetConfig config = null;
+        ClipConfig clipConfig = null;
+        try {
+            if (m.containsKey("config")) config = VluNetConfig.fromJson(m.get("config"));
+            if (m.containsKey("clip_config")) clipConfig = JSON.readValue(m.get("clip_config"), ClipConfig.class).validate();
+        } catch (ConfigException | IOException e) {
+            throw new WeightsException(file + ": unreadable configuration in the metadata (" + e.getMessage() + ")");
+        }
+        List<String> prompts = null;
+        try {
+            if (m.containsKey("prompts")) prompts = JSON.readValue(m.get("prompts"), new TypeReference<List<String>>() {});
+        } catch (IOException e) {
+            throw new WeightsException(file + ": unreadable prompts in the metadata");
+        }
+        Provenance prov = m.containsKey("provenance") ? Provenance.fromJson(m.get("provenance"), file.toString()) : null;
+        Map<String, HostTensor> all = new LinkedHashMap<>();
+        for (String k : f.names()) all.put(k, f.read(k));
+        PartMapping.Split<HostTensor> s = PartMapping.split(all);
+        if (!s.ignored().isEmpty()) throw new WeightsException(file + ": keys of no part: " + s.ignored());
+        return new Checkpoint(file, "VLU-Net checkpoint", s.backbone(), s.clip(), s.adapter(), config, clipConfig, prompts, prov,
+                Map.of(), List.of());
+    }
+}

@@ -1,0 +1,52 @@
+package org.vlunet.cli;
+
+import org.vlunet.checkpoint.Checkpoint;
+import org.vlunet.checkpoint.CheckpointReport;
+import org.vlunet.checkpoint.Conversion;
+import org.vlunet.config.ConfigException;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.weights.WeightsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code convert}: the authors' checkpoints (or any readable one) → our self-describing safetensors file. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Converts checkpoints to this tool's format: one safetensors file with the backbone, CLIP, the adapters,"
+                + " the configuration, classes, prompts and provenance.",
+                "Reads Lightning .ckpt files, clip_tuned.pth, PyTorch state dicts, open_clip and VLUNet safetensors."
+                + " With several inputs, parts of later ones replace those of earlier ones"
+                + " (e.g. vlunet.ckpt clip_tuned.pth takes the adapter from clip_tuned.pth)."})
+public final class ConvertCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "CHECKPOINT", description = "checkpoint file(s) to read")
+    List<Path> sources;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the file to write (.safetensors)")
+    Path output;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
+            description = "configuration (file or preset: vlunet-tiny, vlunet-nhr, vlunet-nhrbl); default: stored in the file or inferred from the shapes")
+    String config;
+
+    @Option(names = "--overwrite", description = "replace the output if it exists")
+    boolean overwrite;
+
+    @Override
+    public Integer call() {
+        try {
+            VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
+            Checkpoint ck = Conversion.convert(sources, cfg, output, overwrite);
+            System.out.println("wrote " + output);
+            for (String line : CheckpointReport.describe(ck, InspectCommand.configSource(config, ck))) System.out.println("  " + line);
+            return 0;
+        } catch (WeightsException | ConfigException e) {
+            System.err.println("vlunet convert: " + e.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.vlunet.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import org.vlunet.model.ModuleBlock;
+
+/** torch.nn.Linear: {@code weight} (out, in), {@code bias} (out); y = x Wᵀ + b over the last axis. */
+public final class Dense extends ModuleBlock {
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public Dense(long in, long out) {
+        weight = weight("weight", out, in);
+        bias = param("bias", Init.FAN_IN_UNIFORM, in, out);
+    }
+
+    public NDArray forward(NDArray x) {
+        return Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
+    }
+}

@@ -1,0 +1,143 @@
+package org.vlunet.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.data.ImageCodec;
+import org.vlunet.data.RgbImage;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RestoreJobTest {
+    static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    /** Conditions on the image's mean (like a global degradation feature) and brightens by it. */
+    static final class MeanModel implements ImageModel {
+        final AtomicInteger conditioned = new AtomicInteger(), forwards = new AtomicInteger();
+
+        @Override
+        public Conditioned condition(NDArray image01) {
+            conditioned.incrementAndGet();
+            NDArray mean = image01.mean(); // kept on the image's manager for all its tiles
+            float m = mean.getFloat();
+            Network net = x -> {
+                forwards.incrementAndGet();
+                if (x.getShape().get(2) % 8 != 0 || x.getShape().get(3) % 8 != 0) throw new IllegalArgumentException("not a multiple of 8");
+                return x.mul(0.5f).add(mean.mul(0.5f));
+            };
+            return new Conditioned(net, new Readout(Map.of("dehaze", (double) m, "derain", 1.0 - m), null));
+        }
+
+        @Override
+        public int sizeMultiple() {
+            return 8;
+        }
+    }
+
+    static String run(RestoreJob job, List<Path> inputs, RestoreJob.Outcome[] result) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        result[0] = job.run(inputs, new PrintStream(b, true));
+        return b.toString();
+    }
+
+    @Test
+    void restoresFilesAndFoldersKeepingSizesAndSkippingBadFiles(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        ImageCodec.writePng(RestorerTest.image(37, 53, 1), in.resolve("a.png"));
+        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(20, 20, 2)), "jpeg", in.resolve("b.jpg").toFile());
+        Files.writeString(in.resolve("bad.png"), "not an image");
+        ImageCodec.writePng(RestorerTest.image(1, 1, 3), in.resolve("tiny.png"));
+        Path single = tmp.resolve("c.bmp");
+        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(9, 17, 4)), "bmp", single.toFile());
+        Path out = tmp.resolve("out");
+        MeanModel model = new MeanModel();
+        RestoreJob job = new RestoreJob(model, manager, Restorer.Options.defaults(), out, false);
+        RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
+        String printed = run(job, List.of(in, single, tmp.resolve("missing.png")), r);
+
+        assertEquals(3, r[0].done().size(), printed + r[0].failed());
+        assertEquals(List.of(37, 20, 9), r[0].done().stream().map(RestoreJob.Item::width).toList());
+        RgbImage a = ImageCodec.read(out.resolve("a.png"));
+        assertEquals(37, a.width());
+        assertEquals(53, a.height());
+        assertEquals(17, ImageCodec.read(out.resolve("c.png")).height());
+        assertTrue(printed.contains("read-out: "), printed);
+        List<String> failures = r[0].failed().stream().map(f -> f.input().getFileName() + ": " + f.message()).toList();
+        assertEquals(3, failures.size(), failures.toString());
+        assertTrue(failures.stream().anyMatch(f -> f.startsWith("bad.png") && f.contains("not a readable image")), failures.toString());
+        assertTrue(failures.stream().anyMatch(f -> f.startsWith("tiny.png") && f.contains("1x1 is too small")), failures.toString());
+        assertTrue(failures.stream().anyMatch(f -> f.startsWith("missing.png") && f.contains("no such file")), failures.toString());
+        assertFalse(Files.exists(out.resolve("tiny.png")));
+
+        // Existing outputs are refused, then replaced with --overwrite.
+        long before = Files.getLastModifiedTime(out.resolve("a.png")).toMillis();
+        run(job, List.of(in.resolve("a.png")), r);
+        assertTrue(r[0].done().isEmpty());
+        assertTrue(r[0].failed().get(0).message().contains("--overwrite"), r[0].failed().toString());
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("a.png")).toMillis());
+        run(new RestoreJob(model, manager, Restorer.Options.defaults(), out, true), List.of(in.resolve("a.png")), r);
+        assertEquals(1, r[0].done().size());
+    }
+
+    @Test
+    void neverOverwritesInputsEvenWhenAsked(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        ImageCodec.writePng(RestorerTest.image(16, 16, 1), in.resolve("a.png"));
+        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(16, 16, 2)), "bmp", in.resolve("b.bmp").toFile());
+        byte[] original = Files.readAllBytes(in.resolve("a.png"));
+        RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
+        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), in, true), List.of(in), r);
+        assertArrayEquals(original, Files.readAllBytes(in.resolve("a.png")));
+        assertEquals(1, r[0].failed().size());
+        assertTrue(r[0].failed().get(0).message().contains("is an input"), r[0].failed().toString());
+        assertEquals(1, r[0].done().size()); // b.bmp -> b.png is not an input
+        assertTrue(Files.isRegularFile(in.resolve("b.png")));
+    }
+
+    @Test
+    void largeImagesAreTiledUnderOneConditioning(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("big.png");
+        RgbImage img = RestorerTest.image(70, 50, 5);
+        ImageCodec.writePng(img, f);
+        MeanModel model = new MeanModel();
+        RestoreJob job = new RestoreJob(model, manager, new Restorer.Options(8, 0, 8, 1000, 32), tmp.resolve("o"), false);
+        RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
+        String printed = run(job, List.of(f), r);
+        assertTrue(r[0].done().get(0).tiled(), printed);
+        assertTrue(printed.contains("(tiled)"), printed);
+        assertEquals(1, model.conditioned.get());
+        assertTrue(model.forwards.get() > 4, "forwards " + model.forwards.get());
+        // The model is pointwise under one whole-image mean, so the blended tiles give exactly x/2 + mean/2.
+        RgbImage src = ImageCodec.read(f), out = ImageCodec.read(tmp.resolve("o/big.png"));
+        assertEquals(70, out.width());
+        assertEquals(50, out.height());
+        double mean = 0;
+        for (float v : src.pixels()) mean += v;
+        mean /= src.pixels().length;
+        double worst = 0;
+        for (int i = 0; i < src.pixels().length; i++) worst = Math.max(worst, Math.abs(out.pixels()[i] - (0.5 * src.pixels()[i] + 0.5 * mean)));
+        assertTrue(worst <= 0.5 / 255 + 1e-6, "max deviation " + worst);
+    }
+}
