@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDManager;
 import org.vlunet.clip.AdapterFinetuner;
 import org.vlunet.clip.ClassFolders;
 import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.clip.ExampleImages;
+import org.vlunet.clip.LabelledImages;
+import org.vlunet.data.AuthorsLayout;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
@@ -26,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "finetune-clip", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fine-tunes the DA adapter of the CLIP degradation encoder: each image is labelled with its",
                 "degradation class; logits = image features @ text features^T over the classes' prompts; cross-entropy; Adam.",
-                "CLIP stays frozen. Images are read from DATA_ROOT/<class>/*.png|jpg (a folder per class key)."})
+                "CLIP stays frozen. Images: the degraded side of the authors' training lists under DATA_ROOT",
+                "(e.g. datasets/dehazing_datasets/train_paths.txt), or DATA_ROOT/<class>/*.png|jpg (a folder per class key)."})
 public final class FinetuneClipCommand implements Callable<Integer> {
     static final Path DEFAULT_CLIP = Path.of("pretrained_ckpt", "open_clip_model.safetensors");
 
@@ -38,8 +42,13 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                     + "Default: the configuration's \"degradations\", else all seven.")
     List<String> deType;
 
-    @Option(names = "--data_root", required = true, paramLabel = "DIR", description = "Folder with a sub-folder of images per class key.")
+    @Option(names = "--data_root", defaultValue = "datasets", paramLabel = "DIR",
+            description = "Datasets root with the authors' list files, or a folder with a sub-folder of images per class key (default: ${DEFAULT-VALUE}).")
     Path dataRoot;
+
+    @Option(names = "--layout", defaultValue = "auto", paramLabel = "auto|lists|folders",
+            description = "How DATA_ROOT is organised: the authors' training lists, class folders, or whichever is there (default: ${DEFAULT-VALUE}).")
+    String layout;
 
     @Option(names = "--clip_weights", paramLabel = "FILE",
             description = "open_clip ViT-B-32 (laion2b_s34b_b79k) weights as safetensors. Default: " + "pretrained_ckpt/open_clip_model.safetensors if present.")
@@ -140,7 +149,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
 
         int threads = workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         AdapterFinetuner.Settings settings = new AdapterFinetuner.Settings(classes, epochs, batchSize, lr, seed, holdout, threads);
-        ClassFolders data = ClassFolders.open(dataRoot, classes);
+        LabelledImages data = openData(classes);
         Device dev = parseDevice(device);
         var out = System.out;
         try (NDManager manager = NDManager.newBaseManager(dev)) {
@@ -173,6 +182,26 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             out.printf("wrote %s (DA adapter, classes %s) and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state);
         }
         return 0;
+    }
+
+    private LabelledImages openData(List<Degradation> classes) {
+        boolean lists = switch (layout) {
+            case "lists" -> true;
+            case "folders" -> false;
+            case "auto" -> {
+                if (classes.stream().anyMatch(d -> Files.isRegularFile(dataRoot.resolve(AuthorsLayout.trainList(d))))) yield true;
+                if (classes.stream().anyMatch(d -> Files.isDirectory(dataRoot.resolve(d.key)))) yield false;
+                Degradation d = classes.get(0);
+                throw new IllegalArgumentException(dataRoot + ": found neither the authors' training lists (e.g. "
+                        + dataRoot.resolve(AuthorsLayout.trainList(d)) + ") nor a folder per class (e.g. " + dataRoot.resolve(d.key) + "/)");
+            }
+            default -> throw new IllegalArgumentException("--layout " + layout + ": expected auto, lists or folders");
+        };
+        if (!lists) return ClassFolders.open(dataRoot, classes);
+        if (!Files.isDirectory(dataRoot)) {
+            throw new IllegalArgumentException(dataRoot + ": no such directory (expected the authors' datasets root, or a folder per class)");
+        }
+        return ExampleImages.authorsLists(dataRoot, classes);
     }
 
     private List<Degradation> classes(VluNetConfig cfg) {

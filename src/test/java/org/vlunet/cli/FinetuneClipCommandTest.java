@@ -33,7 +33,7 @@ class FinetuneClipCommandTest {
 
     static Result run(String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err, true));
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -168,6 +168,15 @@ class FinetuneClipCommandTest {
         Result missing = run("finetune-clip", "--data_root", data.toString(), "--de_type", "deblur", "--random_clip",
                 "--config", "vlunet-tiny", "--output", tmp.resolve("z.safetensors").toString());
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("deblur: missing folder"), missing.err());
+        assertTrue(missing.err().contains("found neither the authors' training lists")
+                && missing.err().contains("deblurring_datasets/GoPro/train_paths.txt"), missing.err());
+        Result partly = run("finetune-clip", "--data_root", data.toString(), "--de_type", "dehaze", "deblur", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("v.safetensors").toString());
+        assertEquals(1, partly.code());
+        assertTrue(partly.err().contains("deblur: missing folder"), partly.err());
+        Result lists = run("finetune-clip", "--data_root", data.toString(), "--layout", "lists", "--de_type", "dehaze", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("w.safetensors").toString());
+        assertEquals(1, lists.code());
+        assertTrue(lists.err().contains("dehazing_datasets/train_paths.txt"), lists.err());
     }
 }
