@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             FinetuneClipCommand.class,
             DatasetsCommand.class,
+            TestCommand.class,
+            RestoreCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
