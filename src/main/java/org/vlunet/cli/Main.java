@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             InspectCommand.class,
             ScoreCommand.class,
+            TrainCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
