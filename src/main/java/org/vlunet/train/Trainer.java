@@ -82,9 +82,7 @@ public final class Trainer {
         if (o.init() == null && weights.hasBackbone()) {
             throw new TrainException("--clip_weights/--adapter hold a restoration network too; give that file as --init to start from it");
         }
-        if (weights.config() != null && !weights.config().model().equals(config.model())) {
-            throw new TrainException("the weights are of another network: " + weights.config().model() + ", configured " + config.model());
-        }
+        // resolve() refused weights of another network; CLIP's configuration is the one its weights have
         if (!weights.clipConfig().equals(config.clip())) config = new VluNetConfig(config.model(), weights.clipConfig(), config.degradations());
 
         // data
