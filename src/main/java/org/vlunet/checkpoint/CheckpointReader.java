@@ -38,9 +38,9 @@ public final class CheckpointReader {
         } catch (IOException e) {
             throw new WeightsException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
+        if (n == 9 && head[8] == '{' && ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() > 1) return readSafetensors(file);
         if (n >= 2 && head[0] == 'P' && head[1] == 'K') return readTorch(file);
         if (n >= 2 && (head[0] & 0xff) == 0x80) return readTorch(file); // a pickle: TorchArchive names the legacy format
-        if (n == 9 && head[8] == '{' && ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() > 1) return readSafetensors(file);
         throw new WeightsException(file + ": not a checkpoint (expected a PyTorch file written by torch.save, or a safetensors file)");
     }
 

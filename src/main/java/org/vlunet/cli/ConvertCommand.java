@@ -3,9 +3,7 @@ package org.vlunet.cli;
 import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReport;
 import org.vlunet.checkpoint.Conversion;
-import org.vlunet.config.ConfigException;
 import org.vlunet.config.VluNetConfig;
-import org.vlunet.weights.WeightsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,15 +36,10 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
-            Checkpoint ck = Conversion.convert(sources, cfg, output, overwrite);
-            System.out.println("wrote " + output);
-            for (String line : CheckpointReport.describe(ck, InspectCommand.configSource(config, ck))) System.out.println("  " + line);
-            return 0;
-        } catch (WeightsException | ConfigException e) {
-            System.err.println("vlunet convert: " + e.getMessage());
-            return 1;
-        }
+        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
+        Checkpoint ck = Conversion.convert(sources, cfg, output, overwrite);
+        System.out.println("wrote " + output);
+        for (String line : CheckpointReport.describe(ck, InspectCommand.configSource(config, ck))) System.out.println("  " + line);
+        return 0;
     }
 }

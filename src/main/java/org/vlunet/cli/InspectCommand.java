@@ -28,21 +28,15 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         int rc = 0;
-        VluNetConfig cfg;
-        try {
-            cfg = config == null ? null : VluNetConfig.load(config);
-        } catch (ConfigException e) {
-            System.err.println("vlunet inspect: " + e.getMessage());
-            return 1;
-        }
         for (Path f : files) {
             try {
                 Checkpoint ck = CheckpointReader.read(f);
-                String from = configSource(config, ck);
-                for (String line : CheckpointReport.describe(ck.resolve(cfg), from)) System.out.println(line);
+                for (String line : CheckpointReport.describe(ck.resolve(cfg), configSource(config, ck))) System.out.println(line);
             } catch (WeightsException | ConfigException e) {
-                System.err.println("vlunet inspect: " + e.getMessage());
+                // report it and go on with the other files
+                System.err.println("inspect: " + e.getMessage());
                 rc = 1;
             }
             if (files.size() > 1) System.out.println();

@@ -11,7 +11,11 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             InspectCommand.class,
             ScoreCommand.class,
+            FinetuneClipCommand.class,
             DatasetsCommand.class,
+            TestCommand.class,
+            RestoreCommand.class,
+            TrainCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {

@@ -33,31 +33,23 @@ public final class ScoreCommand implements Callable<Integer> {
     boolean crop16;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream out = System.out, err = System.err;
-        try {
-            MetricOptions opts = new MetricOptions(yChannel, cropBorder, crop16);
-            FolderScores.Result r = FolderScores.compare(restored, clean, opts);
-            out.println("metric: " + opts.label());
-            out.print(r.table());
-            for (String n : r.notRestored()) err.println("note: clean image " + n + " has no restoration (not scored)");
-            for (FolderScores.Problem p : r.problems()) err.println("error: " + p.name() + ": " + p.message());
-            if (json != null) {
-                r.writeJson(json);
-                out.println("wrote " + json);
-            }
-            if (!r.problems().isEmpty()) {
-                err.println(r.problems().size() + " file(s) could not be scored");
-                return 1;
-            }
-            if (r.pairs().isEmpty()) {
-                err.println("error: no image pairs found in " + restored + " and " + clean);
-                return 1;
-            }
-            return 0;
-        } catch (Exception e) {
-            err.println("error: " + e.getMessage());
+        MetricOptions opts = new MetricOptions(yChannel, cropBorder, crop16);
+        FolderScores.Result r = FolderScores.compare(restored, clean, opts);
+        out.println("metric: " + opts.label());
+        out.print(r.table());
+        for (String n : r.notRestored()) err.println("note: clean image " + n + " has no restoration (not scored)");
+        for (FolderScores.Problem p : r.problems()) err.println("error: " + p.name() + ": " + p.message());
+        if (json != null) {
+            r.writeJson(json);
+            out.println("wrote " + json);
+        }
+        if (!r.problems().isEmpty()) {
+            err.println("score: " + r.problems().size() + " file(s) could not be scored");
             return 1;
         }
+        if (r.pairs().isEmpty()) throw new IllegalArgumentException("no image pairs found in " + restored + " and " + clean);
+        return 0;
     }
 }

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.vlunet.data.ImageCodec;
+import org.vlunet.data.ImagePair;
+import org.vlunet.data.Example;
+import org.vlunet.data.PairEntry;
+import org.vlunet.data.SynthEntry;
+import org.vlunet.data.TestSet;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.Restorer;
 import org.vlunet.util.AtomicFiles;
@@ -31,7 +36,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates a model on the test sets of a task as the authors did: each degraded and clean image centre-cropped to
+ * Evaluates a model on the test sets of a task ({@link org.vlunet.data.AuthorsLayout#test}) as the authors did: each degraded and clean image centre-cropped to
  * a multiple of 16, restored whole, clamped, and scored with PSNR/SSIM ({@link Score}), averaged per set. Per image
  * it also scores the degraded input against the clean image and records the degradation read-out.
  *
@@ -93,10 +98,10 @@ public final class Evaluator {
         Map<String, ImageResult> done = opts.resume() ? readLog(dir.resolve(LOG)) : new HashMap<>();
         if (!opts.resume()) startLog(dir.resolve(LOG));
 
-        List<List<TestSet.Pair>> chosen = new ArrayList<>();
+        List<List<? extends Example>> chosen = new ArrayList<>();
         long total = 0;
         for (TestSet s : sets) {
-            List<TestSet.Pair> p = opts.maxImages() > 0 && s.pairs().size() > opts.maxImages() ? s.pairs().subList(0, opts.maxImages()) : s.pairs();
+            List<? extends Example> p = opts.maxImages() > 0 && s.pairs().size() > opts.maxImages() ? s.pairs().subList(0, opts.maxImages()) : s.pairs();
             checkUniqueStems(s, p);
             chosen.add(p);
             total += p.size();
@@ -108,10 +113,10 @@ public final class Evaluator {
         try (FileOutputStream log = new FileOutputStream(dir.resolve(LOG).toFile(), true)) {
             for (int si = 0; si < sets.size(); si++) {
                 TestSet s = sets.get(si);
-                progress.label(s.label());
+                progress.label(s.name() + " / " + s.type());
                 List<ImageResult> images = new ArrayList<>();
-                for (TestSet.Pair pair : chosen.get(si)) {
-                    String file = pair.degraded().getFileName().toString();
+                for (Example pair : chosen.get(si)) {
+                    String file = nameFile(pair).getFileName().toString();
                     ImageResult prev = done.get(key(s, file));
                     if (prev != null) {
                         images.add(prev);
@@ -123,7 +128,7 @@ public final class Evaluator {
                     try {
                         r = evaluate(s, pair);
                     } catch (RuntimeException e) {
-                        failures.add(new Failure(s.set(), s.type(), pair.degraded(), e.getMessage()));
+                        failures.add(new Failure(s.name(), s.type(), nameFile(pair), e.getMessage()));
                         progress.step(false);
                         continue;
                     }
@@ -131,8 +136,9 @@ public final class Evaluator {
                     append(log, s, r);
                     progress.step(false);
                 }
-                SetResult sr = new SetResult(s.set(), s.type(), images);
+                SetResult sr = new SetResult(s.name(), s.type(), images);
                 results.add(sr);
+                progress.breakLine();
                 out.println();
                 out.println(sr.label() + "  (" + images.size() + " images, " + metricLabel() + ")");
                 out.print(table(List.of(sr)));
@@ -147,13 +153,9 @@ public final class Evaluator {
         return new Outcome(results, failures, skipped);
     }
 
-    private ImageResult evaluate(TestSet s, TestSet.Pair pair) {
-        RgbImage degraded = ImageCodec.read(pair.degraded()).cropToMultiple(16);
-        RgbImage clean = ImageCodec.read(pair.clean()).cropToMultiple(16);
-        if (degraded.width() != clean.width() || degraded.height() != clean.height()) {
-            throw new IllegalArgumentException(pair.degraded().getFileName() + " is " + degraded.width() + "x" + degraded.height()
-                    + " after the crop to 16 but its clean image " + pair.clean().getFileName() + " is " + clean.width() + "x" + clean.height());
-        }
+    private ImageResult evaluate(TestSet s, Example pair) {
+        ImagePair loaded = pair.load(null); // both centre-cropped to 16, sizes checked
+        RgbImage degraded = loaded.degraded(), clean = loaded.clean();
         RgbImage restored;
         Readout readout;
         try (NDManager sub = manager.newSubManager()) {
@@ -163,18 +165,32 @@ public final class Evaluator {
         }
         MetricOptions m = opts.metric();
         Score score = Score.of(restored, clean, m), input = Score.of(degraded, clean, m);
-        String file = pair.degraded().getFileName().toString();
+        Path named = nameFile(pair);
+        String file = named.getFileName().toString();
         Path dir = opts.outputDir();
-        Path restoredPath = null;
+        Path restoredPath = null, inputPath = pair instanceof PairEntry p ? p.degraded().toAbsolutePath() : null;
         if (opts.saveImages()) {
-            restoredPath = dir.resolve(s.set()).resolve(s.type()).resolve(ImageFiles.stem(pair.degraded()) + ".png");
+            Path setDir = dir.resolve(s.name()).resolve(s.type());
+            restoredPath = setDir.resolve(ImageFiles.stem(named) + ".png").toAbsolutePath();
             ImageCodec.writePng(restored, restoredPath);
+            if (inputPath == null) { // synthesised on the fly: keep the input the model saw
+                inputPath = setDir.resolve("input").resolve(ImageFiles.stem(named) + ".png").toAbsolutePath();
+                ImageCodec.writePng(degraded, inputPath);
+            }
         }
-        Thumbnails.write(degraded, Report.thumbnail(dir, s.set(), s.type(), file, "input"));
-        Thumbnails.write(restored, Report.thumbnail(dir, s.set(), s.type(), file, "restored"));
-        Thumbnails.write(clean, Report.thumbnail(dir, s.set(), s.type(), file, "clean"));
-        return new ImageResult(file, clean.width(), clean.height(), score, input, readout,
-                pair.degraded().toAbsolutePath(), restoredPath == null ? null : restoredPath.toAbsolutePath(), pair.clean().toAbsolutePath());
+        Thumbnails.write(degraded, Report.thumbnail(dir, s.name(), s.type(), file, "input"));
+        Thumbnails.write(restored, Report.thumbnail(dir, s.name(), s.type(), file, "restored"));
+        Thumbnails.write(clean, Report.thumbnail(dir, s.name(), s.type(), file, "clean"));
+        return new ImageResult(file, clean.width(), clean.height(), score, input, readout, inputPath, restoredPath, cleanFile(pair).toAbsolutePath());
+    }
+
+    /** The file that names an example's outputs: the degraded file, or the clean one when synthesised. */
+    static Path nameFile(Example e) {
+        return e instanceof PairEntry p ? p.degraded() : ((SynthEntry) e).clean();
+    }
+
+    static Path cleanFile(Example e) {
+        return e instanceof PairEntry p ? p.clean() : ((SynthEntry) e).clean();
     }
 
     /** Table of per-set means with the degraded inputs' for reference. */
@@ -242,16 +258,16 @@ public final class Evaluator {
     }
 
     private static String key(TestSet s, String file) {
-        return s.set() + "\u0000" + s.type() + "\u0000" + file;
+        return s.name() + "\u0000" + s.type() + "\u0000" + file;
     }
 
-    private static void checkUniqueStems(TestSet s, List<TestSet.Pair> pairs) {
+    private static void checkUniqueStems(TestSet s, List<? extends Example> pairs) {
         Set<String> seen = new HashSet<>();
-        for (TestSet.Pair p : pairs) {
-            String stem = ImageFiles.stem(p.degraded());
+        for (Example p : pairs) {
+            String stem = ImageFiles.stem(nameFile(p));
             if (!seen.add(stem)) {
-                throw new IllegalArgumentException(s.label() + ": two degraded images named '" + stem
-                        + "' would write the same output (" + p.degraded() + ")");
+                throw new IllegalArgumentException(s.name() + " / " + s.type() + ": two degraded images named '" + stem
+                        + "' would write the same output (" + nameFile(p) + ")");
             }
         }
     }
@@ -316,7 +332,7 @@ public final class Evaluator {
 
     private static void append(FileOutputStream log, TestSet s, ImageResult r) {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("set", s.set());
+        n.put("set", s.name());
         n.put("type", s.type());
         n.set("result", r.toJson());
         try {

@@ -12,6 +12,7 @@ public final class Progress {
     private final long total;
     private final long startNanos = System.nanoTime();
     private long done, counted, lastPrint;
+    private boolean pending;
     private String label = "";
 
     public Progress(PrintStream out, long total, boolean terminal) {
@@ -35,8 +36,17 @@ public final class Progress {
         long now = System.nanoTime();
         if (done == total || terminal || now - lastPrint > 5_000_000_000L) {
             lastPrint = now;
-            out.print((terminal ? "\r" : "") + line(now) + (terminal && done < total ? "" : "\n"));
+            pending = terminal && done < total;
+            out.print((terminal ? "\r" : "") + line(now) + (pending ? "" : "\n"));
             out.flush();
+        }
+    }
+
+    /** Ends a bar line still being redrawn, so other output starts on a fresh line. */
+    public void breakLine() {
+        if (pending) {
+            out.println();
+            pending = false;
         }
     }
 

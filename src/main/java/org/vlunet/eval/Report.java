@@ -48,7 +48,9 @@ public final class Report {
         b.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>").append(CSS).append("</style></head>\n<body>\n");
         b.append("<h1>").append(esc(title)).append("</h1>\n<dl class=\"facts\">");
         facts.forEach((k, v) -> b.append("<dt>").append(esc(k)).append("</dt><dd>").append(esc(v)).append("</dd>"));
-        b.append("</dl>\n");
+        b.append("</dl>\n<p class=\"dim\">Read-out: what the degradation encoder saw in each input. GDM: the first stage's"
+                + " softmax over the degradation classes; CLIP: the softmax of the image's match with each degradation prompt"
+                + " (when the text adapter is present). Click a column header to sort; thumbnails link to the full-size images.</p>\n");
 
         b.append("<h2>Summary</h2>\n<table class=\"summary\"><thead><tr><th>set</th><th>type</th><th>images</th><th>PSNR</th><th>SSIM</th>"
                 + "<th>input PSNR</th><th>input SSIM</th></tr></thead><tbody>\n");
@@ -97,8 +99,10 @@ public final class Report {
         b.append("<td class=\"n\">").append(TextTable.db(r.score().psnr())).append("</td><td class=\"n\">").append(TextTable.ssim(r.score().ssim()))
                 .append("</td><td class=\"n\">").append(Double.isNaN(gain) ? "-" : String.format(Locale.ROOT, "%+.2f", gain)).append("</td><td>");
         if (r.readout() != null) {
+            b.append("<div class=\"readout\">");
             bars(b, "GDM", r.readout().gdm());
             if (r.readout().clip() != null) bars(b, "CLIP", r.readout().clip());
+            b.append("</div>");
         }
         b.append("</td></tr>\n");
     }
@@ -177,8 +181,9 @@ public final class Report {
             td.n{text-align:right;font-variant-numeric:tabular-nums}
             td.view img{display:block;max-width:160px;max-height:160px;border:1px solid #ccc}
             .dim{color:#888;font-size:12px}
-            .ro{margin:2px 0;min-width:230px}.bar{display:flex;align-items:center;gap:6px;font-size:11px;color:#555}
-            .bar .lbl{width:80px;text-align:right}.bar .pct{width:32px;text-align:right}
+            .readout{display:flex;gap:14px}.ro{margin:2px 0;width:190px}
+            .bar{display:flex;align-items:center;gap:5px;font-size:10.5px;line-height:13px;color:#555}
+            .bar .lbl{width:72px;text-align:right}.bar .pct{width:30px;text-align:right}
             .track{flex:1;height:8px;background:#eee;border-radius:4px;overflow:hidden}
             .fill{display:block;height:100%;background:#9aa9bd}.bar.top{color:#111;font-weight:600}.bar.top .fill{background:#2f6fdb}
             """;

@@ -127,6 +127,22 @@ class CheckpointReaderTest {
     }
 
     @Test
+    void safetensorsHeaderLengthsThatLookLikeOtherFormats() throws IOException {
+        // a header of 0x180 bytes starts with 0x80 (a pickle's first byte); 0x4b50 starts with "PK"
+        for (int len : new int[] {0x180, 0x4b50}) {
+            String json = "{\"patch_embed.proj.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+            byte[] header = (json + " ".repeat(len - json.length())).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + len + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putLong(len).put(header).putFloat(2.5f);
+            Path f = dir.resolve("h" + len + ".safetensors");
+            Files.write(f, b.array());
+            Checkpoint ck = CheckpointReader.read(f);
+            assertEquals(List.of("backbone"), ck.parts());
+            assertArrayEquals(new float[] {2.5f}, ck.backbone().get("patch_embed.proj.weight").toFloats());
+        }
+    }
+
+    @Test
     void notACheckpoint() throws IOException {
         Path f = dir.resolve("notes.txt");
         Files.writeString(f, "hello, this is not a checkpoint");

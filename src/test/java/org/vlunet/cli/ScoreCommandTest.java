@@ -8,7 +8,6 @@ import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
 import org.vlunet.eval.MetricOptions;
 import org.vlunet.eval.Score;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +27,7 @@ class ScoreCommandTest {
         try {
             System.setOut(new PrintStream(bo, true));
             System.setErr(new PrintStream(be, true));
-            int rc = new CommandLine(new Main()).execute(args);
+            int rc = Main.commandLine().execute(args);
             return new Object[] {rc, bo.toString(), be.toString()};
         } finally {
             System.setOut(o);

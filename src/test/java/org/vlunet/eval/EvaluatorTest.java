@@ -10,7 +10,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.data.Degradation;
 import org.vlunet.data.ImageCodec;
+import org.vlunet.data.PairEntry;
+import org.vlunet.data.TestSet;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.ImageModel;
 import org.vlunet.infer.Network;
@@ -62,15 +65,16 @@ class EvaluatorTest {
         String[][] spec = {{"CBSD68", "Denoise25", "3"}, {"Rain100L", "Derain", "2"}};
         int seed = 10;
         for (String[] s : spec) {
-            List<TestSet.Pair> pairs = new ArrayList<>();
+            List<PairEntry> pairs = new ArrayList<>();
+            Degradation deg = s[1].equals("Derain") ? Degradation.DERAIN : Degradation.DENOISE_25;
             for (int i = 0; i < Integer.parseInt(s[2]); i++, seed++) {
                 Path d = root.resolve(s[0]).resolve("degraded").resolve("p" + i + ".png");
                 Path c = root.resolve(s[0]).resolve("clean").resolve("p" + i + ".png");
                 ImageCodec.writePng(ReportBrowserTest.picture(40, 36, seed, 0.1), d);
                 ImageCodec.writePng(ReportBrowserTest.picture(40, 36, seed, 0), c);
-                pairs.add(new TestSet.Pair(d, c));
+                pairs.add(new PairEntry(d, c, deg, null, 0));
             }
-            sets.add(new TestSet(s[0], s[1], pairs));
+            sets.add(new TestSet(s[0], s[1], deg, pairs));
         }
         return sets;
     }
@@ -108,7 +112,7 @@ class EvaluatorTest {
         // Independent recomputation: centre crop to 16, restore, clamp, score.
         double sum = 0;
         for (int i = 0; i < 3; i++) {
-            TestSet.Pair p = sets.get(0).pairs().get(i);
+            PairEntry p = (PairEntry) sets.get(0).pairs().get(i);
             RgbImage d = ImageCodec.read(p.degraded()).cropToMultiple(16), c = ImageCodec.read(p.clean()).cropToMultiple(16);
             float[] px = d.pixels().clone();
             for (int k = 0; k < px.length; k++) px[k] = px[k] * 0.8f + 0.1f;
@@ -177,7 +181,7 @@ class EvaluatorTest {
     @Test
     void badPairsAreReportedAndMaxImagesLimits(@TempDir Path tmp) throws Exception {
         List<TestSet> sets = sets(tmp.resolve("data"));
-        Files.delete(sets.get(1).pairs().get(0).clean());
+        Files.delete(((PairEntry) sets.get(1).pairs().get(0)).clean());
         Path out = tmp.resolve("out");
         Evaluator.Outcome o = new Evaluator(ImageModel.of(EvaluatorTest::shrink, null, 8), manager, Restorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", "tiny.ckpt", MetricOptions.PLAIN, false, 2, false),

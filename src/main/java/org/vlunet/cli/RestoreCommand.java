@@ -1,0 +1,66 @@
+package org.vlunet.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import org.vlunet.VluNetModel;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.infer.RestoreJob;
+import org.vlunet.infer.Restorer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code restore}: images of any size, any degradation; the model tells what it saw. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Restores images (files or folders) of any size: reflect-padded to the network's multiple of 8 and"
+                + " cropped back, so each output has its input's size; large images go in overlapping, blended tiles.",
+                "Prints what the degradation encoder saw in each image. Writes OUTDIR/<stem>.png; never overwrites an input."})
+public final class RestoreCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "image files or folders of images")
+    List<Path> inputs;
+
+    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE", description = "checkpoint")
+    Path ckpt;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
+            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
+    String config;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "restored", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
+    Path output;
+
+    @Option(names = "--tile", defaultValue = "0", paramLabel = "N", description = "restore in N x N tiles (0 = whole image unless over --max_pixels)")
+    int tile;
+
+    @Option(names = "--tile_overlap", defaultValue = "64", paramLabel = "M", description = "overlap of neighbouring tiles, at most half a tile (default ${DEFAULT-VALUE})")
+    int overlap;
+
+    @Option(names = "--max_pixels", defaultValue = "1048576", paramLabel = "N",
+            description = "images with more pixels are tiled automatically in 512-pixel tiles (default ${DEFAULT-VALUE}; 0 = never)")
+    long maxPixels;
+
+    @Option(names = "--overwrite", description = "replace existing outputs (inputs are never replaced)")
+    boolean overwrite;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        Restorer.Options opts = new Restorer.Options(Restorer.Options.DEFAULT_MULTIPLE, tile, overlap, maxPixels,
+                Math.max(512, 2 * overlap + 64) / 8 * 8);
+        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
+        try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
+            JniUtils.setGradMode(false);
+            RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite).run(inputs, System.out);
+            for (RestoreJob.Failure f : o.failed()) System.err.println("error: " + f.input() + ": " + f.message());
+            System.out.println("restored " + o.done().size() + " image(s) into " + output
+                    + (o.failed().isEmpty() ? "" : ", " + o.failed().size() + " failed"));
+            return o.failed().isEmpty() ? 0 : 1;
+        }
+    }
+}

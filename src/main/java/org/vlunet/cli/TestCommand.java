@@ -1,0 +1,101 @@
+package org.vlunet.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import org.vlunet.VluNetModel;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.data.AuthorsLayout;
+import org.vlunet.data.Task;
+import org.vlunet.data.TestSet;
+import org.vlunet.eval.Evaluator;
+import org.vlunet.eval.MetricOptions;
+import org.vlunet.infer.Restorer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code test}: every test set of a task, scored as in the paper, with images, tables, JSON/CSV and a report. */
+@Command(name = "test", mixinStandardHelpOptions = true,
+        description = {"Evaluates a checkpoint on every test set of a task as the authors did: images centre-cropped to a"
+                + " multiple of 16, PSNR/SSIM on RGB in [0,1] (scikit-image conventions), averaged per set.",
+                "Writes OUTPUT/NAME/TASK/{SET/TYPE/*.png, results.json, results.csv, results_images.csv, report.html}."})
+public final class TestCommand implements Callable<Integer> {
+
+    @Option(names = "--task", required = true, paramLabel = "TASK", description = "N, H, R, B, L, NHR or NHRBL")
+    String task;
+
+    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE",
+            description = "checkpoint: the authors' .ckpt, our .safetensors, or any format convert reads")
+    Path ckpt;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
+            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
+    String config;
+
+    @Option(names = "--de_dim", paramLabel = "N", description = "expected number of degradation classes (checked against the checkpoint)")
+    Integer deDim;
+
+    @Option(names = "--name", defaultValue = "final_results", description = "run name (default ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--data_root", defaultValue = "datasets", description = "datasets root of the authors' lists (default ${DEFAULT-VALUE})")
+    Path dataRoot;
+
+    @Option(names = "--output_path", defaultValue = "output", description = "results root (default ${DEFAULT-VALUE})")
+    Path outputPath;
+
+    @Option(names = "--save_images", description = "write the restored images (the default)")
+    boolean saveImages;
+
+    @Option(names = "--no_save_images", description = "do not write the restored images (thumbnails for the report still are)")
+    boolean noSaveImages;
+
+    @Option(names = "--max_images", defaultValue = "0", paramLabel = "N", description = "at most N images per set (0 = all)")
+    int maxImages;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
+    boolean resume;
+
+    @Option(names = "--y_channel", description = "also a labelled variant: score the BT.601 luma instead of RGB")
+    boolean yChannel;
+
+    @Option(names = "--crop_border", defaultValue = "0", paramLabel = "N", description = "variant: remove N pixels from each border before scoring")
+    int cropBorder;
+
+    @Override
+    public Integer call() throws Exception {
+        if (saveImages && noSaveImages) throw new IllegalArgumentException("--save_images and --no_save_images together");
+        Task t = Task.of(task);
+        List<TestSet> sets = AuthorsLayout.test(dataRoot, t);
+        AuthorsLayout.check(sets);
+        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
+        try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
+            int classes = model.config().model().deDim();
+            if (deDim != null && deDim != classes) {
+                throw new IllegalArgumentException("--de_dim " + deDim + " but " + ckpt + " has " + classes + " degradation classes");
+            }
+            JniUtils.setGradMode(false);
+            Path out = outputPath.resolve(name).resolve(t.name());
+            Evaluator.Options opts = new Evaluator.Options(out, t.name(), ckpt.getFileName().toString(),
+                    new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
+            // Whole images, as the authors restore them: no automatic tiling.
+            Restorer.Options whole = Restorer.Options.defaults().withMaxPixels(0);
+            System.out.println("test " + t.name() + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)");
+            Evaluator.Outcome o = new Evaluator(model, model.manager(), whole, opts, System.out).run(sets);
+            System.out.println();
+            System.out.println("wrote " + out.resolve("results.json") + ", results.csv, results_images.csv, report.html");
+            if (o.skipped() > 0) System.out.println("resumed: " + o.skipped() + " image(s) taken from " + out.resolve(Evaluator.LOG));
+            for (Evaluator.Failure f : o.failures()) System.err.println("error: " + f.set() + " / " + f.type() + ": " + f.message());
+            if (!o.failures().isEmpty()) {
+                System.err.println("test: " + o.failures().size() + " image(s) failed");
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.vlunet.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The --device option: {@code cpu}, {@code gpu} (every GPU), {@code gpu:N}, or a list {@code gpu:0,gpu:1}. */
+public final class Devices {
+    private Devices() {}
+
+    public static List<Device> parse(String spec) {
+        return parse(spec, Engine.getInstance().getGpuCount());
+    }
+
+    /** As {@link #parse(String)} with the number of GPUs given (for checks without a GPU). */
+    public static List<Device> parse(String spec, int gpus) {
+        if (spec == null || spec.isBlank()) throw new TrainException("--device is empty (expected cpu, gpu, gpu:N or gpu:0,gpu:1,...)");
+        List<Device> out = new ArrayList<>();
+        for (String raw : spec.split(",")) {
+            String s = raw.trim().toLowerCase(java.util.Locale.ROOT);
+            if (s.equals("cpu")) {
+                out.add(Device.cpu());
+            } else if (s.equals("gpu") || s.equals("cuda")) {
+                if (gpus == 0) throw new TrainException("--device " + spec + ": no GPU is visible to the PyTorch engine (use --device cpu)");
+                for (int i = 0; i < gpus; i++) out.add(Device.gpu(i));
+            } else if (s.matches("(gpu|cuda):\\d+")) {
+                int i = Integer.parseInt(s.substring(s.indexOf(':') + 1));
+                if (i >= gpus) {
+                    throw new TrainException("--device " + spec + ": " + s + " does not exist (" + gpus + " GPU"
+                            + (gpus == 1 ? "" : "s") + " visible" + (gpus > 0 ? ": gpu:0.." + "gpu:" + (gpus - 1) : "") + ")");
+                }
+                out.add(Device.gpu(i));
+            } else {
+                throw new TrainException("--device " + spec + ": '" + raw.trim() + "' is not a device (expected cpu, gpu, gpu:N or a comma-separated list)");
+            }
+        }
+        if (out.stream().distinct().count() != out.size()) {
+            // several replicas on the CPU are allowed (for checks); a GPU listed twice is a mistake
+            List<Device> gpusListed = out.stream().filter(Device::isGpu).toList();
+            if (gpusListed.stream().distinct().count() != gpusListed.size()) throw new TrainException("--device " + spec + " lists a GPU twice");
+        }
+        if (out.stream().anyMatch(Device::isGpu) && out.stream().anyMatch(d -> !d.isGpu())) {
+            throw new TrainException("--device " + spec + " mixes the CPU with GPUs (the CPU replica would hold the others back)");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,194 @@
+package org.vlunet.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.checkpoint.Checkpoint;
+import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.data.ImageCodec;
+import org.vlunet.data.RgbImage;
+import org.vlunet.weights.HostTensor;
+import org.vlunet.weights.Safetensors;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/** finetune-clip end to end on a tiny synthetic set with the tiny random CLIP. */
+class FinetuneClipCommandTest {
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(out);
+        return new Result(code, out, err.toString());
+    }
+
+    /** Three classes that look different: speckle noise, flat bright veil, vertical streaks. */
+    static void makeData(Path root) {
+        Random rnd = new Random(7);
+        String[] classes = {"denoise_15", "dehaze", "derain"};
+        for (int k = 0; k < classes.length; k++) {
+            for (int i = 0; i < 6; i++) {
+                int w = 40 + 8 * (i % 2), h = 32;
+                float[] px = new float[3 * w * h];
+                for (int c = 0; c < 3; c++) {
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            float base = 0.3f + 0.2f * c + 0.05f * rnd.nextFloat();
+                            float v = switch (k) {
+                                case 0 -> base + 0.3f * (float) rnd.nextGaussian();
+                                case 1 -> 0.75f + 0.2f * base;
+                                default -> base + (x % 5 == 0 ? 0.5f : 0f);
+                            };
+                            px[(c * h + y) * w + x] = Math.min(1f, Math.max(0f, v));
+                        }
+                    }
+                }
+                Path f = root.resolve(classes[k]).resolve(String.format("img%02d.png", i));
+                ImageCodec.writePng(new RgbImage(w, h, px), f);
+            }
+        }
+    }
+
+    static List<Double> epochLosses(String out) {
+        List<Double> l = new ArrayList<>();
+        Matcher m = Pattern.compile("epoch \\d+/\\d+  train loss ([0-9.]+)").matcher(out);
+        while (m.find()) l.add(Double.parseDouble(m.group(1)));
+        return l;
+    }
+
+    static String[] args(Path data, Path output, int epochs, String... more) {
+        List<String> a = new ArrayList<>(List.of("finetune-clip", "--de_type", "denoise_15", "derain", "dehaze",
+                "--data_root", data.toString(), "--random_clip", "--config", "vlunet-tiny", "--epochs", Integer.toString(epochs),
+                "--batch_size", "4", "--lr", "1e-4", "--holdout", "0.2", "--seed", "3", "--device", "cpu", "--workers", "2",
+                "--output", output.toString()));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void trainsWritesRefusesAndResumes(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        makeData(data);
+        Path out = tmp.resolve("a").resolve("adapter.safetensors");
+
+        String tuned = org.vlunet.Fixtures.path("e2e_tiny/clip_tuned.pth").toString(); // the authors' adapter file
+        Result r1 = run(args(data, out, 3, "--adapter", tuned));
+        assertEquals(0, r1.code(), r1.err());
+        List<Double> losses = epochLosses(r1.out());
+        assertEquals(3, losses.size(), r1.out());
+        assertTrue(losses.get(2) < losses.get(0) / 2, "training loss should fall: " + losses);
+        assertTrue(r1.out().contains("held-out (3 images)"), r1.out());
+        assertTrue(r1.out().contains("images/s"), r1.out());
+        assertTrue(Files.isRegularFile(out.resolveSibling("adapter.clip.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolveSibling("adapter.state.safetensors")));
+        try (Safetensors st = Safetensors.open(out)) {
+            Map<String, String> m = st.metadata();
+            assertEquals("[\"denoise_15\",\"dehaze\",\"derain\"]", m.get("classes"));
+            assertEquals("3", m.get("epochs"));
+            assertTrue(m.containsKey("heldout_accuracy") && m.containsKey("heldout_loss"), m.toString());
+            assertEquals(24, st.names().size());
+        }
+        // Both files are checkpoints every command reads: the adapter with its prompts, the random CLIP with its size.
+        Checkpoint ad = CheckpointReader.read(out);
+        assertEquals(List.of("image adapter", "text adapter"), ad.parts());
+        assertEquals(List.of("image with noise", "image with haze", "image with rain"), ad.prompts());
+        assertEquals("finetune-clip", ad.provenance().command());
+        assertEquals(3L, ad.provenance().epochs());
+        Checkpoint rc = CheckpointReader.read(out.resolveSibling("adapter.clip.safetensors"));
+        assertEquals(List.of("clip"), rc.parts());
+        assertEquals(VluNetConfig.load("vlunet-tiny").clip(), rc.clipConfig());
+
+        // A second run refuses to replace the output.
+        byte[] before = Files.readAllBytes(out);
+        Result r2 = run(args(data, out, 3));
+        assertEquals(1, r2.code());
+        assertTrue(r2.err().contains("exists; pass --overwrite"), r2.err());
+        assertEquals(1, r2.err().strip().lines().count(), r2.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out)));
+
+        // Resuming to 4 epochs gives what 4 uninterrupted epochs give.
+        Result r3 = run(args(data, out, 4, "--resume"));
+        assertEquals(0, r3.code(), r3.err());
+        assertTrue(r3.out().contains("resuming from") && r3.out().contains("after epoch 3"), r3.out());
+        assertEquals(1, epochLosses(r3.out()).size(), r3.out());
+        Path straight = tmp.resolve("b").resolve("adapter.safetensors");
+        Result r4 = run(args(data, straight, 4, "--adapter", tuned));
+        assertEquals(0, r4.code(), r4.err());
+        Map<String, HostTensor> a = Safetensors.readAll(out), b = Safetensors.readAll(straight);
+        assertEquals(a.keySet(), b.keySet());
+        double max = 0;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloats(), y = b.get(k).toFloats();
+            for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+        }
+        System.out.println("FinetuneClipCommandTest resumed vs uninterrupted max abs " + max);
+        assertTrue(max <= 1e-6, "resumed adapter differs from the uninterrupted one by " + max);
+        try (Safetensors st = Safetensors.open(out)) {
+            assertEquals("4", st.metadata().get("epochs"));
+        }
+
+        // Nothing left to do.
+        Result r5 = run(args(data, out, 4, "--resume"));
+        assertEquals(0, r5.code(), r5.err());
+        assertTrue(r5.out().contains("nothing to do"), r5.out());
+    }
+
+    @Test
+    void withoutClipWeightsItSaysWhatIsNeeded(@TempDir Path tmp) {
+        assumeFalse(Files.exists(FinetuneClipCommand.DEFAULT_CLIP), "a real CLIP is installed here");
+        Path data = tmp.resolve("data");
+        makeData(data);
+        Result r = run("finetune-clip", "--data_root", data.toString(), "--de_type", "denoise_15", "dehaze",
+                "--output", tmp.resolve("x.safetensors").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("real CLIP weights are needed") && r.err().contains("pretrained_ckpt")
+                && r.err().contains("laion2b_s34b_b79k"), r.err());
+        Result bad = run("finetune-clip", "--data_root", data.toString(), "--de_type", "denoise_99", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("y.safetensors").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("unknown degradation 'denoise_99'"), bad.err());
+        Result missing = run("finetune-clip", "--data_root", data.toString(), "--de_type", "deblur", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("z.safetensors").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("found neither the authors' training lists")
+                && missing.err().contains("deblurring_datasets/GoPro/train_paths.txt"), missing.err());
+        Result partly = run("finetune-clip", "--data_root", data.toString(), "--de_type", "dehaze", "deblur", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("v.safetensors").toString());
+        assertEquals(1, partly.code());
+        assertTrue(partly.err().contains("deblur: missing folder"), partly.err());
+        Result lists = run("finetune-clip", "--data_root", data.toString(), "--layout", "lists", "--de_type", "dehaze", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("w.safetensors").toString());
+        assertEquals(1, lists.code());
+        assertTrue(lists.err().contains("dehazing_datasets/train_paths.txt"), lists.err());
+    }
+}

@@ -1,0 +1,198 @@
+package org.vlunet.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.Fixtures;
+import org.vlunet.VluNetModel;
+import org.vlunet.checkpoint.Provenance;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.data.ImageCodec;
+import org.vlunet.data.RgbImage;
+import org.vlunet.eval.MetricOptions;
+import org.vlunet.eval.Score;
+import org.vlunet.infer.ImageModel;
+import org.vlunet.infer.Restorer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code test} and {@code restore} end to end on a tiny random VLU-Net saved in our format and a tiny task tree. */
+class TestRestoreCommandsTest {
+    @TempDir
+    static Path shared;
+    static Path ckpt;
+    static VluNetModel model;
+
+    @BeforeAll
+    static void tinyCheckpoint() {
+        VluNetConfig cfg = VluNetConfig.load(Fixtures.path("e2e_tiny/config.json").toString());
+        try (VluNetModel m = VluNetModel.create(cfg, Device.cpu())) {
+            ckpt = shared.resolve("tiny.safetensors");
+            m.save(ckpt, Provenance.now("test", null, null, null, "tiny random model for the CLI tests"));
+        }
+        model = VluNetModel.load(ckpt, null, Device.cpu());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static RgbImage picture(int w, int h, long seed, double noise) {
+        Random r = new Random(seed);
+        float[] p = new float[3 * w * h];
+        for (int c = 0; c < 3; c++) for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
+            double v = 0.5 + 0.3 * Math.sin(0.2 * x + c + seed) * Math.cos(0.15 * y) + noise * r.nextGaussian();
+            p[(c * h + y) * w + x] = (float) Math.min(1, Math.max(0, v));
+        }
+        return new RgbImage(w, h, p);
+    }
+
+    /** datasets/denoising_datasets/CBSD68/{15,25,50}_test_paths.txt, two 40x35 pairs each (scored on 32x32). */
+    static Path taskTree(Path root) throws Exception {
+        Path base = root.resolve("denoising_datasets/CBSD68");
+        for (int s : new int[] {15, 25, 50}) {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                Path clean = base.resolve("original_png/" + i + ".png"), noisy = base.resolve("noisy" + s + "/" + i + ".png");
+                if (!Files.exists(clean)) ImageCodec.writePng(picture(40, 35, i, 0), clean);
+                ImageCodec.writePng(picture(40, 35, i, s / 255.0), noisy);
+                list.append("./denoising_datasets/CBSD68/noisy").append(s).append('/').append(i).append(".png,")
+                        .append("./denoising_datasets/CBSD68/original_png/").append(i).append(".png\n");
+            }
+            Files.writeString(base.resolve(s + "_test_paths.txt"), list);
+        }
+        return root;
+    }
+
+    @Test
+    void testWritesImagesTablesJsonCsvAndReportAndResumes(@TempDir Path tmp) throws Exception {
+        Path data = taskTree(tmp.resolve("datasets")), out = tmp.resolve("output");
+        // First only one image per set, then --resume does the rest without redoing those.
+        Object[] r = ScoreCommandTest.run("test", "--task", "N", "--pretrained_ckpt_path", ckpt.toString(), "--de_dim", "7",
+                "--data_root", data.toString(), "--output_path", out.toString(), "--name", "run1", "--max_images", "1");
+        String stdout = (String) r[1], stderr = (String) r[2];
+        assertEquals(0, r[0], stdout + stderr);
+        for (String t : List.of("Denoise15", "Denoise25", "Denoise50")) assertTrue(stdout.contains(t), stdout);
+        assertTrue(stdout.contains("input PSNR"), stdout);
+        assertTrue(stderr.contains("ETA"), "progress bar: " + stderr);
+        Path run = out.resolve("run1/N");
+        JsonNode first = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        assertEquals(1, first.get("sets").get(0).get("images").asInt());
+
+        Object[] again = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(),
+                "--output_path", out.toString(), "--name", "run1", "--resume");
+        assertEquals(0, again[0], (String) again[2]);
+        assertTrue(((String) again[1]).contains("resumed: 3 image(s)"), (String) again[1]);
+
+        RgbImage saved = ImageCodec.read(run.resolve("CBSD68/Denoise25/1.png"));
+        assertEquals(32, saved.width());
+        assertEquals(32, saved.height());
+        JsonNode j = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        assertEquals("N", j.get("task").asText());
+        assertEquals("tiny.safetensors", j.get("checkpoint").asText());
+        assertEquals(3, j.get("sets").size());
+        JsonNode s25 = j.get("sets").get(1);
+        assertEquals("CBSD68", s25.get("set").asText());
+        assertEquals("Denoise25", s25.get("type").asText());
+        assertEquals(2, s25.get("images").asInt());
+        JsonNode img = s25.get("images_detail").get(1);
+        assertEquals(7, img.get("readout").get("gdm").size());
+        double sum = 0;
+        for (var it = img.get("readout").get("gdm").elements(); it.hasNext(); ) sum += it.next().asDouble();
+        assertEquals(1.0, sum, 1e-5, "GDM read-out is a softmax");
+        assertTrue(img.get("readout").has("clip"), "text adapter present: CLIP prompt match recorded");
+
+        // The numbers are the model's: restore the same cropped image directly and score it.
+        RgbImage noisy = ImageCodec.read(data.resolve("denoising_datasets/CBSD68/noisy25/1.png")).cropToMultiple(16);
+        RgbImage clean = ImageCodec.read(data.resolve("denoising_datasets/CBSD68/original_png/1.png")).cropToMultiple(16);
+        Score direct = Score.of(model.restore(noisy, true), clean, MetricOptions.PLAIN);
+        assertEquals(direct.psnr(), img.get("psnr").asDouble(), 1e-4);
+        assertEquals(direct.ssim(), img.get("ssim").asDouble(), 1e-5);
+        assertEquals(Score.of(noisy, clean, MetricOptions.PLAIN).psnr(), img.get("input_psnr").asDouble(), 1e-9);
+        double mean = (s25.get("images_detail").get(0).get("psnr").asDouble() + img.get("psnr").asDouble()) / 2;
+        assertEquals(mean, s25.get("psnr").asDouble(), 1e-9);
+
+        List<String> csv = Files.readAllLines(run.resolve("results.csv"));
+        assertEquals(4, csv.size());
+        assertTrue(csv.get(2).startsWith("CBSD68,Denoise25,2,"), csv.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("CBSD68 / Denoise50") && html.contains("thumbs/CBSD68/Denoise15/0.input.jpg"), "report");
+    }
+
+    @Test
+    void testRefusesBadInputsInOneLine(@TempDir Path tmp) throws Exception {
+        Object[] r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", tmp.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("_test_paths.txt"), (String) r[2]);
+        Path data = taskTree(tmp.resolve("datasets"));
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--de_dim", "5");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("--de_dim 5"), (String) r[2]);
+        r = ScoreCommandTest.run("test", "--task", "X", "--ckpt", ckpt.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("unknown task"), (String) r[2]);
+    }
+
+    @Test
+    void restoreKeepsSizesSkipsBadFilesAndNeverOverwrites(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        ImageCodec.writePng(picture(37, 53, 1, 0.1), in.resolve("odd.png"));
+        ImageCodec.writePng(picture(1, 1, 2, 0), in.resolve("dot.png"));
+        Files.writeString(in.resolve("broken.png"), "no");
+        Path out = tmp.resolve("out");
+        Object[] r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", out.toString());
+        String stdout = (String) r[1], stderr = (String) r[2];
+        assertEquals(1, r[0], "some inputs failed: " + stdout + stderr);
+        RgbImage odd = ImageCodec.read(out.resolve("odd.png"));
+        assertEquals(37, odd.width());
+        assertEquals(53, odd.height());
+        assertTrue(stdout.contains("read-out:"), stdout);
+        assertTrue(stderr.contains("dot.png") && stderr.contains("1x1 is too small"), stderr);
+        assertTrue(stderr.contains("broken.png"), stderr);
+        assertFalse(Files.exists(out.resolve("dot.png")));
+
+        r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.resolve("odd.png").toString(), "-o", out.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("--overwrite"), (String) r[2]);
+        r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.resolve("odd.png").toString(), "-o", in.toString(), "--overwrite");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("is an input"), (String) r[2]);
+        ImageCodec.writePng(picture(24, 40, 4, 0.1), in.resolve("tall.png"));
+        r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.resolve("tall.png").toString(), "-o", out.toString(),
+                "--tile", "24", "--tile_overlap", "8");
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(((String) r[1]).contains("(tiled)"), (String) r[1]);
+    }
+
+    /** The real network has global (transposed) attention, so tiles cannot be exact; how close they come. */
+    @Test
+    void tiledAndUntiledRealModelAgreeClosely() {
+        RgbImage img = picture(48, 48, 3, 0.08);
+        try (NDManager m = model.manager().newSubManager()) {
+            ImageModel.Conditioned c = model.condition(m.create(img.pixels(), new Shape(1, 3, 48, 48)));
+            RgbImage whole = new Restorer(c.network(), m, Restorer.Options.defaults()).restore(img);
+            RgbImage tiled = new Restorer(c.network(), m, Restorer.Options.defaults().withTile(32, 16)).restore(img);
+            double max = 0, se = 0;
+            for (int i = 0; i < whole.pixels().length; i++) {
+                double d = whole.pixels()[i] - tiled.pixels()[i];
+                max = Math.max(max, Math.abs(d));
+                se += d * d;
+            }
+            double psnr = 10 * Math.log10(1 / (se / whole.pixels().length));
+            System.out.printf("tiny VLU-Net 48x48, 4 tiles 32/16 vs whole: max |diff| %.3g, PSNR between them %.1f dB%n", max, psnr);
+            assertTrue(psnr > 30, "tiled vs whole PSNR " + psnr);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.vlunet.clip;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.Fixtures;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.weights.HostTensor;
+import org.vlunet.weights.Safetensors;
+import org.vlunet.weights.StateDict;
+import org.vlunet.weights.WeightsException;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Loading and saving the encoder's weights, the authors' checkpoint layout, memory hygiene, and Adam. */
+class ClipWeightsTest {
+
+    @Test
+    void saveLoadRoundTripAndLightningLayout(@TempDir Path tmp) throws Exception {
+        Map<String, HostTensor> clipFile = Fixtures.readAll("clip_tiny_clip.safetensors");
+        Map<String, HostTensor> adapterFile = Fixtures.readAll("clip_tiny_adapter.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            var cfg = VluNetConfig.load("vlunet-tiny").clip();
+            DegradationEncoder a = DegradationEncoder.create(cfg, m);
+            a.loadClip(clipFile, "fixture CLIP");
+            a.loadAdapter(adapterFile, "fixture adapter");
+            // F16 token embedding widened exactly.
+            float[] want = clipFile.get("token_embedding.weight").toFloats();
+            float[] got = StateDict.parameters(a.clip()).get("token_embedding.weight").getArray().toFloatArray();
+            assertArrayEquals(want, got);
+
+            Path clipOut = tmp.resolve("clip.safetensors"), adOut = tmp.resolve("adapter.safetensors");
+            a.saveClip(clipOut, Map.of("note", "test"));
+            a.saveAdapter(adOut, null);
+            assertEquals(cfg, DegradationEncoder.storedConfig(clipOut));
+            Map<String, HostTensor> saved = Safetensors.readAll(clipOut);
+            assertEquals(clipFile.keySet(), saved.keySet());
+            assertEquals(HostTensor.DType.F32, saved.get("token_embedding.weight").dtype());
+            assertEquals(0, saved.get("logit_scale").shape().length);
+
+            DegradationEncoder b = DegradationEncoder.create(cfg, m);
+            b.loadClip(clipOut);
+            b.loadAdapter(adOut);
+            // The authors' model_degradation layout: CLIP twice, under both encoders, plus the adapters.
+            Map<String, HostTensor> lightning = new LinkedHashMap<>();
+            lightning.putAll(StateDict.prefix(clipFile, "ad_imageEncoder.clip_model."));
+            lightning.putAll(StateDict.prefix(clipFile, "ad_textEncoder.clip_model."));
+            lightning.putAll(adapterFile);
+            DegradationEncoder c = DegradationEncoder.create(cfg, m);
+            c.loadModelDegradation(lightning, "lightning layout");
+
+            Map<String, HostTensor> io = Fixtures.readAll("clip_tiny_io.safetensors");
+            try (NDManager s = m.newSubManager()) {
+                NDArray images = io.get("images").toNDArray(s), texts = io.get("texts").toNDArray(s);
+                float[] ref = a.promptMatch(images, texts).toFloatArray();
+                assertArrayEquals(ref, b.promptMatch(images, texts).toFloatArray());
+                assertArrayEquals(ref, c.promptMatch(images, texts).toFloatArray());
+            }
+
+            // Strict loading names what does not fit.
+            Map<String, HostTensor> broken = new LinkedHashMap<>(clipFile);
+            broken.remove("ln_final.bias");
+            WeightsException e = assertThrows(WeightsException.class, () -> b.loadClip(broken, "broken CLIP"));
+            assertTrue(e.getMessage().contains("ln_final.bias"), e.getMessage());
+            WeightsException shape = assertThrows(WeightsException.class,
+                    () -> DegradationEncoder.create(org.vlunet.config.ClipConfig.vitB32(), m).loadAdapter(
+                            Map.of("ad_imageEncoder.adapter.0.weight", HostTensor.ofFloats(new long[] {2}, new float[2])), "bad adapter"));
+            assertTrue(shape.getMessage().contains("bad adapter"), shape.getMessage());
+        }
+    }
+
+    @Test
+    void callsLeaveNothingOnTheModelsManager() {
+        Map<String, HostTensor> io = Fixtures.readAll("clip_tiny_io.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            DegradationEncoder e = DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m);
+            Adam adam = new Adam(StateDict.parameters(e.adapter()), 1e-5, m);
+            Runnable call = () -> {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray images = io.get("images").toNDArray(s), texts = io.get("texts").toNDArray(s);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(e.promptMatch(images, texts).sum());
+                    }
+                }
+                adam.step();
+            };
+            call.run(); // makes the per-device constants
+            int before = m.getManagedArrays().size();
+            for (int i = 0; i < 3; i++) call.run();
+            assertEquals(before, m.getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void adamFollowsTorchsUpdate() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Dense d = new Dense(3, 1);
+            d.initialize(m);
+            Parameter w = StateDict.parameters(d).get("weight");
+            float[] w0 = w.getArray().toFloatArray();
+            double lr = 0.01;
+            Adam adam = new Adam(Map.of("weight", w), lr, m);
+            double[] c = {0.5, -2.0, 1e-3};
+            double[] p = new double[3], mm = new double[3], vv = new double[3];
+            for (int i = 0; i < 3; i++) p[i] = w0[i];
+            for (int t = 1; t <= 3; t++) {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray coef = s.create(new float[] {(float) (c[0] * t), (float) (c[1] * t), (float) (c[2] * t)}).reshape(1, 3);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(w.getArray().mul(coef).sum());
+                    }
+                }
+                adam.step();
+                for (int i = 0; i < 3; i++) {
+                    double g = c[i] * t;
+                    mm[i] = 0.9 * mm[i] + 0.1 * g;
+                    vv[i] = 0.999 * vv[i] + 0.001 * g * g;
+                    double mh = mm[i] / (1 - Math.pow(0.9, t)), vh = vv[i] / (1 - Math.pow(0.999, t));
+                    p[i] -= lr * mh / (Math.sqrt(vh) + 1e-8);
+                }
+            }
+            float[] got = w.getArray().toFloatArray();
+            for (int i = 0; i < 3; i++) assertEquals(p[i], got[i], 1e-6, "weight " + i);
+            assertEquals(3, adam.steps());
+            // Gradients are cleared after a step.
+            for (float g : w.getArray().getGradient().toFloatArray()) assertEquals(0f, g);
+            // State round trip.
+            Adam again = new Adam(Map.of("weight", w), lr, m);
+            again.load(adam.state(), adam.steps(), "state");
+            assertArrayEquals(adam.state().get("adam.v.weight").toFloats(), again.state().get("adam.v.weight").toFloats());
+        }
+    }
+}
