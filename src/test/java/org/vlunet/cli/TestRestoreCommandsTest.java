@@ -173,7 +173,7 @@ class TestRestoreCommandsTest {
         r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.resolve("tall.png").toString(), "-o", out.toString(),
                 "--tile", "24", "--tile_overlap", "8");
         assertEquals(0, r[0], (String) r[2]);
-        assertTrue(((String) r[1]).contains("(tiled)"), (String) r[1]);
+        assertTrue(((String) r[1]).contains(" tiles)"), (String) r[1]);
     }
 
     /** The real network has global (transposed) attention, so tiles cannot be exact; how close they come. */
