@@ -3,9 +3,15 @@ package org.vlunet.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import org.vlunet.checkpoint.Checkpoint;
+import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.checkpoint.Provenance;
 import org.vlunet.clip.AdapterFinetuner;
 import org.vlunet.clip.ClassFolders;
 import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.clip.ExampleImages;
+import org.vlunet.clip.LabelledImages;
+import org.vlunet.data.AuthorsLayout;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
@@ -26,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "finetune-clip", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fine-tunes the DA adapter of the CLIP degradation encoder: each image is labelled with its",
                 "degradation class; logits = image features @ text features^T over the classes' prompts; cross-entropy; Adam.",
-                "CLIP stays frozen. Images are read from DATA_ROOT/<class>/*.png|jpg (a folder per class key)."})
+                "CLIP stays frozen. Images: the degraded side of the authors' training lists under DATA_ROOT",
+                "(e.g. datasets/dehazing_datasets/train_paths.txt), or DATA_ROOT/<class>/*.png|jpg (a folder per class key)."})
 public final class FinetuneClipCommand implements Callable<Integer> {
     static final Path DEFAULT_CLIP = Path.of("pretrained_ckpt", "open_clip_model.safetensors");
 
@@ -38,18 +45,24 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                     + "Default: the configuration's \"degradations\", else all seven.")
     List<String> deType;
 
-    @Option(names = "--data_root", required = true, paramLabel = "DIR", description = "Folder with a sub-folder of images per class key.")
+    @Option(names = "--data_root", defaultValue = "datasets", paramLabel = "DIR",
+            description = "Datasets root with the authors' list files, or a folder with a sub-folder of images per class key (default: ${DEFAULT-VALUE}).")
     Path dataRoot;
 
+    @Option(names = "--layout", defaultValue = "auto", paramLabel = "auto|lists|folders",
+            description = "How DATA_ROOT is organised: the authors' training lists, class folders, or whichever is there (default: ${DEFAULT-VALUE}).")
+    String layout;
+
     @Option(names = "--clip_weights", paramLabel = "FILE",
-            description = "open_clip ViT-B-32 (laion2b_s34b_b79k) weights as safetensors. Default: " + "pretrained_ckpt/open_clip_model.safetensors if present.")
+            description = "CLIP weights: open_clip ViT-B-32 (laion2b_s34b_b79k) safetensors, or any checkpoint holding CLIP "
+                    + "(the authors' .ckpt, ours). Default: pretrained_ckpt/open_clip_model.safetensors if present.")
     Path clipWeights;
 
     @Option(names = "--random_clip", description = "Use a randomly initialised CLIP of the --config's size (experiments only); "
             + "it is saved beside the output as <name>.clip.safetensors so later commands use the same encoder.")
     boolean randomClip;
 
-    @Option(names = "--adapter", paramLabel = "FILE", description = "DA adapter safetensors to start from (default: random initialisation).")
+    @Option(names = "--adapter", paramLabel = "FILE", description = "DA adapters to start from: the authors' clip_tuned.pth, a finetune-clip output, or any checkpoint with both (default: random).")
     Path adapter;
 
     @Option(names = "--config", paramLabel = "FILE|PRESET", description = "Configuration JSON or preset (vlunet-tiny, vlunet-nhr, vlunet-nhrbl); its \"clip\" section sizes CLIP. Default: ViT-B-32.")
@@ -108,6 +121,13 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         if (resume && !Files.isRegularFile(state)) {
             throw new IllegalArgumentException("--resume: no state file " + state + " to continue from");
         }
+        if (resume) {
+            int done = AdapterFinetuner.epochsIn(state);
+            if (done >= epochs) {
+                System.out.printf("%s: already trained %d epochs (--epochs %d): nothing to do%n", state, done, epochs);
+                return 0;
+            }
+        }
         if (!resume && !overwrite) {
             for (Path p : randomClip ? List.of(output, state, randomClipFile) : List.of(output, state)) {
                 if (Files.exists(p)) throw new IllegalArgumentException(p + " exists; pass --overwrite to replace it or --resume to continue its training");
@@ -115,6 +135,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         }
 
         ClipConfig clipConfig;
+        Map<String, org.vlunet.weights.HostTensor> clipTensors = null;
         Path clipSource;
         if (randomClip) {
             if (clipWeights != null) throw new IllegalArgumentException("--random_clip and --clip_weights exclude each other");
@@ -134,13 +155,28 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                         + " or pass --clip_weights FILE (for experiments only: --random_clip --config vlunet-tiny)");
             }
             if (!Files.isRegularFile(clipSource)) throw new IllegalArgumentException("--clip_weights " + clipSource + ": no such file");
-            ClipConfig stored = DegradationEncoder.storedConfig(clipSource);
-            clipConfig = cfg != null && cfg.clip() != null ? cfg.clip() : stored != null ? stored : ClipConfig.vitB32();
+            clipConfig = null;
+        }
+        if (clipSource != null) {
+            // Any checkpoint kind: open_clip safetensors, the authors' Lightning checkpoint, ours.
+            Checkpoint ck = CheckpointReader.read(clipSource);
+            if (!ck.hasClip()) throw new IllegalArgumentException(clipSource + " holds no CLIP weights (it has: " + ck.parts() + ")");
+            ck = ck.resolve(cfg != null && cfg.clip() != null ? cfg : null);
+            if (clipConfig == null) clipConfig = cfg != null && cfg.clip() != null ? cfg.clip() : ck.clipConfig();
+            clipTensors = ck.clip();
+        }
+        Map<String, org.vlunet.weights.HostTensor> adapterTensors = null;
+        if (adapter != null) {
+            Checkpoint ck = CheckpointReader.read(adapter);
+            if (!ck.hasImageAdapter() || !ck.hasTextAdapter()) {
+                throw new IllegalArgumentException("--adapter " + adapter + " must hold both DA adapters (it has: " + ck.parts() + ")");
+            }
+            adapterTensors = ck.adapter();
         }
 
         int threads = workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         AdapterFinetuner.Settings settings = new AdapterFinetuner.Settings(classes, epochs, batchSize, lr, seed, holdout, threads);
-        ClassFolders data = ClassFolders.open(dataRoot, classes);
+        LabelledImages data = openData(classes);
         Device dev = parseDevice(device);
         var out = System.out;
         try (NDManager manager = NDManager.newBaseManager(dev)) {
@@ -148,14 +184,15 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             DegradationEncoder encoder = DegradationEncoder.create(clipConfig, manager);
             Map<String, String> meta = new LinkedHashMap<>();
             if (clipSource != null) {
-                encoder.loadClip(clipSource);
+                encoder.loadClip(clipTensors, "CLIP weights " + clipSource);
                 meta.put("clip_weights", randomClip ? "random CLIP " + clipSource : clipSource.toString());
             } else {
-                encoder.saveClip(randomClipFile, Map.of("note", "randomly initialised CLIP (finetune-clip --random_clip, seed " + seed + ")"));
+                encoder.saveCheckpoint(randomClipFile, true, false, null,
+                        Provenance.now("finetune-clip --random_clip", null, null, null, "randomly initialised CLIP for experiments, seed " + seed), null);
                 meta.put("clip_weights", "random CLIP " + randomClipFile);
                 out.println("random CLIP (experiments only) saved to " + randomClipFile);
             }
-            if (adapter != null) encoder.loadAdapter(adapter);
+            if (adapterTensors != null) encoder.loadAdapter(adapterTensors, "DA adapter " + adapter);
             AdapterFinetuner tuner = new AdapterFinetuner(encoder, settings, manager, out);
             out.printf("finetune-clip on %s: %d images of %s; prompts %s; device %s%n", dataRoot, data.size(),
                     tuner.classes().stream().map(d -> d.key).toList(), tuner.prompts(), dev);
@@ -164,15 +201,31 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             if (resume) {
                 tuner.resume(state);
                 out.printf("resuming from %s after epoch %d%n", state, tuner.epochsDone());
-                if (tuner.epochsDone() >= epochs) {
-                    out.printf("already trained %d epochs (--epochs %d): nothing to do%n", tuner.epochsDone(), epochs);
-                    return 0;
-                }
             }
             tuner.run(output, state, meta);
             out.printf("wrote %s (DA adapter, classes %s) and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state);
         }
         return 0;
+    }
+
+    private LabelledImages openData(List<Degradation> classes) {
+        boolean lists = switch (layout) {
+            case "lists" -> true;
+            case "folders" -> false;
+            case "auto" -> {
+                if (classes.stream().anyMatch(d -> Files.isRegularFile(dataRoot.resolve(AuthorsLayout.trainList(d))))) yield true;
+                if (classes.stream().anyMatch(d -> Files.isDirectory(dataRoot.resolve(d.key)))) yield false;
+                Degradation d = classes.get(0);
+                throw new IllegalArgumentException(dataRoot + ": found neither the authors' training lists (e.g. "
+                        + dataRoot.resolve(AuthorsLayout.trainList(d)) + ") nor a folder per class (e.g. " + dataRoot.resolve(d.key) + "/)");
+            }
+            default -> throw new IllegalArgumentException("--layout " + layout + ": expected auto, lists or folders");
+        };
+        if (!lists) return ClassFolders.open(dataRoot, classes);
+        if (!Files.isDirectory(dataRoot)) {
+            throw new IllegalArgumentException(dataRoot + ": no such directory (expected the authors' datasets root, or a folder per class)");
+        }
+        return ExampleImages.authorsLists(dataRoot, classes);
     }
 
     private List<Degradation> classes(VluNetConfig cfg) {

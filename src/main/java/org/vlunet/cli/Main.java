@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             DatasetsCommand.class,
             TestCommand.class,
             RestoreCommand.class,
+            TrainCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import org.vlunet.checkpoint.Provenance;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
 import org.vlunet.data.RgbImage;
@@ -301,19 +302,23 @@ public final class AdapterFinetuner {
 
     // ---- outputs and resumable state --------------------------------------------------------------------
 
-    /** What the adapter file says about itself: classes and prompts in logit order, epochs, held-out metrics. */
+    /** What the adapter file says about itself besides VluNetFormat's keys: classes in logit order, epochs, metrics. */
     public Map<String, String> metadata(Map<String, String> extra) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("classes", json(order.stream().map(d -> d.key).toList()));
-        m.put("prompts", json(prompts()));
         m.put("epochs", Integer.toString(epochsDone));
-        m.put("clip_config", DegradationEncoder.clipConfigJson(encoder.config()));
         if (extra != null) m.putAll(extra);
         return m;
     }
 
+    /**
+     * The adapter in the project's checkpoint format (readable by every command; CLIP not included), with the
+     * prompts, the classes in logit order, and {@code extra} ("clip_weights" names the CLIP it was trained on).
+     */
     public void saveAdapter(Path output, Map<String, String> extra) throws IOException {
-        encoder.saveAdapter(output, metadata(extra));
+        String source = extra != null ? extra.get("clip_weights") : null;
+        Provenance p = Provenance.now("finetune-clip", (long) epochsDone, adam.steps(), source, null);
+        encoder.saveCheckpoint(output, false, true, prompts(), p, metadata(extra));
     }
 
     /** Adapter, Adam moments and progress, to continue later with {@link #resume}. */
@@ -322,6 +327,7 @@ public final class AdapterFinetuner {
         t.putAll(adam.state());
         Map<String, String> m = metadata(extra);
         m.put("format", "VLU-Net finetune-clip state");
+        m.put("prompts", json(prompts()));
         m.put("adam_steps", Long.toString(adam.steps()));
         m.put("seed", Long.toString(settings.seed()));
         m.put("batch_size", Integer.toString(settings.batchSize()));
@@ -341,6 +347,7 @@ public final class AdapterFinetuner {
             m = st.metadata();
         }
         String what = "state file " + state;
+        epochsIn(state);
         check(what, "classes", m.get("classes"), json(order.stream().map(d -> d.key).toList()));
         check(what, "seed", m.get("seed"), Long.toString(settings.seed()));
         check(what, "batch_size", m.get("batch_size"), Integer.toString(settings.batchSize()));
@@ -352,6 +359,17 @@ public final class AdapterFinetuner {
         encoder.loadAdapter(adapterPart, what);
         adam.load(t, Long.parseLong(m.getOrDefault("adam_steps", "0")), what);
         epochsDone = Integer.parseInt(m.getOrDefault("epochs", "0"));
+    }
+
+    /** The epochs a {@link #saveState} file records. */
+    public static int epochsIn(Path state) {
+        try (Safetensors st = Safetensors.open(state)) {
+            String e = st.metadata().get("epochs");
+            if (e == null || !"VLU-Net finetune-clip state".equals(st.metadata().get("format"))) {
+                throw new WeightsException(state + ": not a finetune-clip state file");
+            }
+            return Integer.parseInt(e);
+        }
     }
 
     private static void check(String what, String key, String found, String expected) {

@@ -2,6 +2,9 @@ package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.vlunet.checkpoint.PartMapping;
+import org.vlunet.checkpoint.Provenance;
+import org.vlunet.checkpoint.VluNetFormat;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.weights.HostTensor;
@@ -12,6 +15,7 @@ import org.vlunet.weights.WeightsException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -116,6 +120,31 @@ public final class DegradationEncoder {
         meta.put("format", "DA_adapter adapters");
         if (metadata != null) meta.putAll(metadata);
         Safetensors.write(path, StateDict.save(adapter), meta);
+    }
+
+    /**
+     * CLIP and/or the adapter in the project's checkpoint format ({@link VluNetFormat}: CLIP under {@code clip.},
+     * the adapter keys as they are; {@code clip_config}, {@code prompts}, {@code parts}, {@code provenance} in the
+     * metadata), so that every command's checkpoint reader takes it; {@code extra} metadata is added. Atomic.
+     */
+    public void saveCheckpoint(Path path, boolean withClip, boolean withAdapter, List<String> prompts, Provenance provenance,
+                               Map<String, String> extra) throws IOException {
+        if (!withClip && !withAdapter) throw new IllegalArgumentException("nothing to save");
+        LinkedHashMap<String, HostTensor> t = new LinkedHashMap<>();
+        if (withClip) t.putAll(StateDict.prefix(StateDict.save(clip), PartMapping.CLIP));
+        if (withAdapter) t.putAll(StateDict.save(adapter));
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (extra != null) meta.putAll(extra);
+        meta.put("format", VluNetFormat.FORMAT);
+        meta.put("format_version", VluNetFormat.VERSION);
+        meta.put("clip_config", clipConfigJson(clip.config()));
+        if (prompts != null) meta.put("prompts", AdapterFinetuner.json(prompts));
+        List<String> parts = new java.util.ArrayList<>();
+        if (withClip) parts.add("clip");
+        if (withAdapter) parts.addAll(List.of("image adapter", "text adapter"));
+        meta.put("parts", String.join(",", parts));
+        if (provenance != null) meta.put("provenance", provenance.toJson());
+        Safetensors.write(path, t, meta);
     }
 
     /** The CLIP config a file saved by {@link #saveClip} carries, or null when it has none. */

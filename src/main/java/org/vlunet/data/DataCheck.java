@@ -27,7 +27,45 @@ public final class DataCheck {
 
     /** @param headers also open each distinct file's image header (slower: one open and a few reads per file) */
     public static void requireReadable(Collection<? extends Example> examples, boolean headers) {
-        List<String> problems = problems(examples, headers);
+        fail(problems(examples, headers), " missing or unreadable: ");
+    }
+
+    /**
+     * The thorough check before training: every file readable with a decodable header, each pair's two sides of
+     * one size, and each image at least {@code patch}×{@code patch} after the centre crop to a multiple of 16. Reads
+     * headers only (no pixels); all problems in one exception.
+     */
+    public static void requireUsable(Collection<? extends Example> examples, int patch) {
+        List<String> problems = problems(examples, true);
+        if (problems.isEmpty()) {
+            Map<Path, int[]> sizes = new java.util.HashMap<>();
+            java.util.Set<List<Path>> seen = new java.util.HashSet<>();
+            for (Example e : examples) {
+                List<FileRef> f = e.files();
+                if (!seen.add(f.stream().map(FileRef::file).toList())) continue;
+                int[] a = sizes.computeIfAbsent(f.get(0).file(), ImageCodec::readSize);
+                if (f.size() > 1) {
+                    int[] b = sizes.computeIfAbsent(f.get(1).file(), ImageCodec::readSize);
+                    if (cropped(a[0]) != cropped(b[0]) || cropped(a[1]) != cropped(b[1])) {
+                        problems.add(f.get(0).file() + " is " + a[0] + "x" + a[1] + " but " + f.get(1).file() + " is " + b[0] + "x" + b[1]
+                                + " (" + f.get(0).where() + ")");
+                        continue;
+                    }
+                }
+                if (cropped(a[0]) < patch || cropped(a[1]) < patch) {
+                    problems.add(f.get(0).file() + " is " + a[0] + "x" + a[1] + ", under the " + patch + "x" + patch
+                            + " patch after the centre crop to a multiple of 16 (" + f.get(0).where() + ")");
+                }
+            }
+        }
+        fail(problems, " unusable for training: ");
+    }
+
+    private static int cropped(int n) {
+        return n - n % Example.MULTIPLE;
+    }
+
+    private static void fail(List<String> problems, String what) {
         if (problems.isEmpty()) return;
         Path report = null;
         if (problems.size() > SHOWN) {
@@ -39,7 +77,7 @@ public final class DataCheck {
             }
         }
         throw new DatasetException(problems.size() + " listed file" + (problems.size() == 1 ? " is" : "s are")
-                + " missing or unreadable: " + summarise(problems, report), problems);
+                + what + summarise(problems, report), problems);
     }
 
     /** One line per bad file ("PATH: what (LIST line N)"), each distinct file once, in listing order. */

@@ -134,7 +134,10 @@ public final class DatasetWriter {
             manifest.put("tool", "vlunet datasets " + version());
             manifest.put("note", "synthetic degradations of the input photos; folders and lists carry the authors' names"
                     + " (CBSD68, Rain100L, GoPro, LoL...) so train and test find them, but the images are not those sets");
-            manifest.put("input", in.toString());
+            // Relative to the working directory when inside it, so a manifest reads the same on every machine.
+            Path cwd = Path.of("").toAbsolutePath();
+            Path inAbs = in.toAbsolutePath().normalize();
+            manifest.put("input", (inAbs.startsWith(cwd) ? cwd.relativize(inAbs) : inAbs).toString());
             manifest.put("seed", o.seed());
             manifest.put("test_fraction", o.testFraction());
             manifest.put("max_size", o.maxSize());

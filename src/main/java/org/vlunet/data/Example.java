@@ -11,7 +11,12 @@ public sealed interface Example permits PairEntry, SynthEntry {
     Degradation degradation();
 
     /** Both sides, decoded (through the cache when given) and centre-cropped to a multiple of 16. */
-    ImagePair load(ImageCache cache);
+    default ImagePair load(ImageCache cache) {
+        return view(cache).full();
+    }
+
+    /** Both sides as decoded (cached) images with the centre crop pending: for cutting patches cheaply. */
+    PairView view(ImageCache cache);
 
     /** The files this example reads, with where they were named. */
     List<FileRef> files();

@@ -8,6 +8,8 @@ import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,6 +88,24 @@ public final class ImageCodec {
             int max = (1 << img.getColorModel().getComponentSize(0)) - 1;
             float[] lut = new float[max + 1];
             for (int v = 0; v <= max; v++) lut[v] = v / (float) max;
+            if (bytesInterleaved(r, max)) {
+                // The common 8-bit case, read straight from the buffer (getPixels per row costs as much again).
+                PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) r.getSampleModel();
+                byte[] data = ((DataBufferByte) r.getDataBuffer()).getData();
+                int[] off = sm.getBandOffsets();
+                int ps = sm.getPixelStride(), ss = sm.getScanlineStride();
+                int base = r.getDataBuffer().getOffset();
+                int o0 = off[0], o1 = bands < 3 ? off[0] : off[1], o2 = bands < 3 ? off[0] : off[2];
+                for (int y = 0; y < h; y++) {
+                    int q = base + y * ss, i = y * w;
+                    for (int x = 0; x < w; x++, i++, q += ps) {
+                        out[i] = lut[data[q + o0] & 0xff];
+                        out[plane + i] = lut[data[q + o1] & 0xff];
+                        out[2 * plane + i] = lut[data[q + o2] & 0xff];
+                    }
+                }
+                return new RgbImage(w, h, out);
+            }
             int[] row = new int[w * bands];
             for (int y = 0; y < h; y++) {
                 r.getPixels(0, y, w, 1, row);
@@ -109,6 +129,12 @@ public final class ImageCodec {
             }
         }
         return new RgbImage(w, h, out);
+    }
+
+    private static boolean bytesInterleaved(Raster r, int max) {
+        return max == 255 && r.getSampleModel() instanceof PixelInterleavedSampleModel
+                && r.getDataBuffer() instanceof DataBufferByte && r.getDataBuffer().getNumBanks() == 1
+                && r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0;
     }
 
     /** Rounds to 8 bits as the authors' saving did: clamp to [0,1], times 255, round half to even. */

@@ -7,19 +7,10 @@ import java.util.List;
 public record PairEntry(Path degraded, Path clean, Degradation degradation, Path listedIn, int line) implements Example {
 
     @Override
-    public ImagePair load(ImageCache cache) {
-        RgbImage d = Example.cropToMultiple(read(degraded, cache), degraded);
-        RgbImage c = Example.cropToMultiple(read(clean, cache), clean);
-        if (d.width() != c.width() || d.height() != c.height()) {
-            throw new ImageException(degraded + " (" + d.width() + "x" + d.height() + ") and " + clean + " ("
-                    + c.width() + "x" + c.height() + ") differ in size after the centre crop to a multiple of 16"
-                    + (listedIn == null ? "" : " (" + new FileRef(degraded, listedIn, line).where() + ")"));
-        }
-        return new ImagePair(d, c);
-    }
-
-    private static RgbImage read(Path p, ImageCache cache) {
-        return cache == null ? ImageCodec.read(p) : cache.get(p.toString(), () -> ImageCodec.read(p));
+    public PairView view(ImageCache cache) {
+        ImageCache.Stored d = ImageCache.stored(cache, degraded.toString(), () -> ImageCodec.read(degraded));
+        ImageCache.Stored c = ImageCache.stored(cache, clean.toString(), () -> ImageCodec.read(clean));
+        return PairView.of(d, degraded, c, clean, listedIn == null ? null : new FileRef(degraded, listedIn, line).where());
     }
 
     @Override

@@ -17,11 +17,14 @@ public record SynthEntry(Path clean, SynthSpec spec, long seed, Path listedIn) i
     }
 
     @Override
-    public ImagePair load(ImageCache cache) {
-        RgbImage c = Example.cropToMultiple(cache == null ? ImageCodec.read(clean) : cache.get(clean.toString(), () -> ImageCodec.read(clean)), clean);
-        RgbImage d = cache == null ? spec.synthesize(c, seed).image()
-                : cache.get("synth " + spec + " " + seed + " " + clean, () -> spec.synthesize(c, seed).image());
-        return new ImagePair(d, c);
+    public PairView view(ImageCache cache) {
+        ImageCache.Stored c = ImageCache.stored(cache, clean.toString(), () -> ImageCodec.read(clean));
+        int[] size = PairView.cropped(c.width(), c.height(), clean);
+        int x0 = (c.width() - size[0]) / 2, y0 = (c.height() - size[1]) / 2;
+        // Synthesised from the centre-cropped clean image (as the file would have been), only on a cache miss.
+        ImageCache.Stored d = ImageCache.stored(cache, "synth " + spec + " " + seed + " " + clean,
+                () -> spec.synthesize(c.crop(x0, y0, size[0], size[1]), seed).image());
+        return new PairView(d, 0, 0, c, x0, y0, size[0], size[1]);
     }
 
     @Override

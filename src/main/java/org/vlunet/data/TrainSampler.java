@@ -57,7 +57,7 @@ public final class TrainSampler {
 
     public Sample sample(int epoch, int index) {
         Example ex = set.get(index);
-        ImagePair pair = ex.load(cache);
+        PairView pair = ex.view(cache);
         int w = pair.width(), h = pair.height();
         if (w < patch || h < patch) {
             throw new ImageException(ex.describe() + ": image " + w + "x" + h + " (after the centre crop to a multiple of 16) is smaller than the "
@@ -66,8 +66,9 @@ public final class TrainSampler {
         Rng rng = Rng.of(seed, epoch, index, SAMPLE);
         int y0 = rng.nextInt(0, h - patch), x0 = rng.nextInt(0, w - patch);
         int mode = rng.nextInt(1, Augment.MODES - 1);
-        RgbImage d = Augment.apply(pair.degraded().crop(x0, y0, patch, patch), mode);
-        RgbImage c = Augment.apply(pair.clean().crop(x0, y0, patch, patch), mode);
+        ImagePair crop = pair.crop(x0, y0, patch, patch);
+        RgbImage d = Augment.apply(crop.degraded(), mode);
+        RgbImage c = Augment.apply(crop.clean(), mode);
         float[] clip = clipInput == null ? null : clipInput.apply(d);
         return new Sample(index, ex.degradation(), d, c, clip, x0, y0, mode);
     }

@@ -80,6 +80,15 @@ public final class TrainSet {
         return this;
     }
 
+    /**
+     * The thorough check: also each file's image header, matching pair sizes and the patch size (see
+     * {@link DataCheck#requireUsable}); reads every distinct file's header once.
+     */
+    public TrainSet check(int patch) {
+        DataCheck.requireUsable(distinct, patch);
+        return this;
+    }
+
     /** e.g. "denoise_15 1200 (400 x3), derain 24000 (200 x120)". */
     public String summary() {
         Map<Degradation, Integer> once = new LinkedHashMap<>();

@@ -19,10 +19,10 @@ import java.util.Map;
  */
 public final class Checkpoints<M extends Block> implements TrainLoop.Checkpointer {
 
-    /** Writes the network (first replica) in the model-checkpoint format to {@code target}. */
+    /** Writes the network (first replica) in the model-checkpoint format to {@code target}; {@code next}: the run's position. */
     @FunctionalInterface
     public interface ModelWriter {
-        void write(Path target) throws IOException;
+        void write(Path target, Position next) throws IOException;
     }
 
     public static final String STATE = "last.state.safetensors";
@@ -75,8 +75,8 @@ public final class Checkpoints<M extends Block> implements TrainLoop.Checkpointe
         if (next.step() == lastSavedStep) return;
         try {
             Files.createDirectories(dir);
-            if (epochEnd) modelWriter.write(epochModelPath(next.epoch()));
-            modelWriter.write(lastModelPath());
+            if (epochEnd) modelWriter.write(epochModelPath(next.epoch()), next);
+            modelWriter.write(lastModelPath(), next);
         } catch (IOException e) {
             throw new TrainException(dir + ": cannot write the model checkpoint (" + e.getMessage() + ")", e);
         }

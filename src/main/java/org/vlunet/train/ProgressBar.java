@@ -4,16 +4,16 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One line per epoch on the console: batches done, loss (running mean over the epoch), learning rate,
- * samples per second and the epoch's ETA. Redrawn in place at most every {@code redrawMs} on a terminal; without
- * one (a log file) a line is printed every {@code lineEveryMs} and at the end of the epoch instead.
+ * One line per epoch on the console: batches done, loss (mean over the epoch so far), learning rate, samples
+ * per second and the epoch's ETA. On a terminal it is redrawn in place at most every {@code redrawMs}; without
+ * one (output to a file) a line is printed every {@code lineEveryMs} and at the end of the epoch instead.
  */
 public final class ProgressBar {
 
     private final PrintStream out;
     private final boolean terminal;
     private final long redrawMs, lineEveryMs;
-    private int epoch, epochs, total, done;
+    private int epoch, epochs, total, done, counted;
     private double lossSum;
     private long samples, epochStartNs, lastDrawNs;
 
@@ -34,13 +34,12 @@ public final class ProgressBar {
         this.epochs = epochs;
         this.total = total;
         this.done = done;
+        counted = 0;
         lossSum = 0;
         samples = 0;
         epochStartNs = System.nanoTime();
         lastDrawNs = 0;
     }
-
-    private int counted;
 
     public void step(double loss, double lr, int batchSize) {
         done++;
@@ -48,27 +47,21 @@ public final class ProgressBar {
         lossSum += loss;
         samples += batchSize;
         long now = System.nanoTime();
-        long gap = (now - lastDrawNs) / 1_000_000;
-        if (lastDrawNs == 0 || gap >= (terminal ? redrawMs : lineEveryMs)) {
+        if (lastDrawNs == 0 || (now - lastDrawNs) / 1_000_000 >= (terminal ? redrawMs : lineEveryMs)) {
             draw(lr, now, false);
             lastDrawNs = now;
         }
     }
 
-    private double lastLr;
-
-    /** Ends the line of this epoch. */
+    /** Ends the epoch's line. */
     public void endEpoch(double lr) {
-        lastLr = lr;
         draw(lr, System.nanoTime(), true);
-        counted = 0;
     }
 
     private void draw(double lr, long now, boolean last) {
         double secs = (now - epochStartNs) / 1e9;
         double rate = secs > 0 ? samples / secs : 0;
-        double perBatch = counted > 0 ? secs / counted : 0;
-        long eta = Math.round(perBatch * (total - done));
+        long eta = counted > 0 ? Math.round(secs / counted * (total - done)) : 0;
         int width = 24, filled = total == 0 ? width : (int) ((long) width * done / total);
         String bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? (done == total ? "=" : ">") : "") + " ".repeat(width - filled);
         String line = String.format(Locale.ROOT, "epoch %d/%d [%s] %d/%d loss %.4f lr %.3e %.1f samples/s %s %s",

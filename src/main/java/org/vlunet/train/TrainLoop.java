@@ -85,7 +85,10 @@ public final class TrainLoop<M extends Block> {
         this.stop = stop == null ? new StopSignal() : stop;
     }
 
-    /** Runs from {@code start} with {@code data} opened at that position, until the last epoch, --max_steps or a stop. */
+    /**
+     * Runs from {@code start} with {@code data} opened at that position, until the last epoch, --max_steps or a stop
+     * request (after which the caller releases a waiting shutdown hook with {@link StopSignal#finished()}).
+     */
     public Outcome run(Position start, BatchStream data) {
         int perEpoch = data.batchesPerEpoch();
         if (perEpoch != schedule.stepsPerEpoch()) {
@@ -95,55 +98,51 @@ public final class TrainLoop<M extends Block> {
         double lastLoss = Double.NaN;
         long t0 = System.nanoTime();
         boolean epochOpen = false;
-        try {
-            while (pos.epoch() < recipe.epochs()) {
-                if (settings.maxSteps() > 0 && pos.step() >= settings.maxSteps()) {
-                    if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
-                    checkpointer.save(pos, false);
-                    return new Outcome(pos, Outcome.MAX_STEPS, lastLoss);
-                }
-                if (stop.requested()) {
-                    if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
-                    checkpointer.save(pos, false);
-                    return new Outcome(pos, Outcome.STOPPED, lastLoss);
-                }
-                if (!epochOpen) {
-                    if (progress != null) progress.startEpoch(pos.epoch(), recipe.epochs(), perEpoch, pos.index());
-                    epochOpen = true;
-                }
-                double lr = schedule.rate(pos.step());
-                if (!data.hasNext()) {
-                    throw new IllegalStateException("the data ran out at epoch " + pos.epoch() + " batch " + pos.index());
-                }
-                try (NDManager sub = manager.newSubManager()) {
-                    Positioned b = data.next(sub);
-                    if (b.epoch() != pos.epoch() || b.index() != pos.index()) {
-                        throw new IllegalStateException("expected batch " + pos.index() + " of epoch " + pos.epoch()
-                                + ", the data gave batch " + b.index() + " of epoch " + b.epoch());
-                    }
-                    lastLoss = step(b.batch(), lr, pos);
-                    log.step(pos.epoch(), pos.step(), lastLoss, lr, (System.nanoTime() - t0) / 1e9);
-                    if (progress != null) progress.step(lastLoss, lr, b.batch().size());
-                }
-                Position next = pos.next(perEpoch);
-                if (next.epoch() != pos.epoch()) {
-                    epochOpen = false;
-                    if (progress != null) progress.endEpoch(lr);
-                    int done = next.epoch();
-                    boolean last = done == recipe.epochs();
-                    if (validator != null && settings.valEvery() > 0 && (done % settings.valEvery() == 0 || last)) {
-                        validate(pos.epoch(), next.step());
-                    }
-                    if (last || (settings.saveEvery() > 0 && done % settings.saveEvery() == 0)) {
-                        checkpointer.save(next, true);
-                    }
-                }
-                pos = next;
+        while (pos.epoch() < recipe.epochs()) {
+            if (settings.maxSteps() > 0 && pos.step() >= settings.maxSteps()) {
+                if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
+                checkpointer.save(pos, false);
+                return new Outcome(pos, Outcome.MAX_STEPS, lastLoss);
             }
-            return new Outcome(pos, Outcome.DONE, lastLoss);
-        } finally {
-            stop.finished();
+            if (stop.requested()) {
+                if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
+                checkpointer.save(pos, false);
+                return new Outcome(pos, Outcome.STOPPED, lastLoss);
+            }
+            if (!epochOpen) {
+                if (progress != null) progress.startEpoch(pos.epoch(), recipe.epochs(), perEpoch, pos.index());
+                epochOpen = true;
+            }
+            double lr = schedule.rate(pos.step());
+            if (!data.hasNext()) {
+                throw new IllegalStateException("the data ran out at epoch " + pos.epoch() + " batch " + pos.index());
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                Positioned b = data.next(sub);
+                if (b.epoch() != pos.epoch() || b.index() != pos.index()) {
+                    throw new IllegalStateException("expected batch " + pos.index() + " of epoch " + pos.epoch()
+                            + ", the data gave batch " + b.index() + " of epoch " + b.epoch());
+                }
+                lastLoss = step(b.batch(), lr, pos);
+                if (log != null) log.step(pos.epoch(), pos.step(), lastLoss, lr, (System.nanoTime() - t0) / 1e9);
+                if (progress != null) progress.step(lastLoss, lr, b.batch().size());
+            }
+            Position next = pos.next(perEpoch);
+            if (next.epoch() != pos.epoch()) {
+                epochOpen = false;
+                if (progress != null) progress.endEpoch(lr);
+                int done = next.epoch();
+                boolean last = done == recipe.epochs();
+                if (validator != null && settings.valEvery() > 0 && (done % settings.valEvery() == 0 || last)) {
+                    validate(pos.epoch(), next.step());
+                }
+                if (last || (settings.saveEvery() > 0 && done % settings.saveEvery() == 0)) {
+                    checkpointer.save(next, true);
+                }
+            }
+            pos = next;
         }
+        return new Outcome(pos, Outcome.DONE, lastLoss);
     }
 
     /** One optimizer step on {@code batch}; returns the batch's mean L1 loss before the update. */
@@ -163,7 +162,7 @@ public final class TrainLoop<M extends Block> {
 
     private void validate(int epoch, long step) {
         for (SetScore s : validator.validate()) {
-            log.validation(epoch, step, s.set(), s.psnr(), s.ssim(), s.images());
+            if (log != null) log.validation(epoch, step, s.set(), s.psnr(), s.ssim(), s.images());
             System.err.printf(java.util.Locale.ROOT, "  val %-16s PSNR %.2f dB  SSIM %.4f  (%d images)%n",
                     s.set(), s.psnr(), s.ssim(), s.images());
         }

@@ -2,6 +2,9 @@ package org.vlunet.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlunet.checkpoint.Checkpoint;
+import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
 import org.vlunet.weights.HostTensor;
@@ -33,7 +36,7 @@ class FinetuneClipCommandTest {
 
     static Result run(String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err, true));
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -98,11 +101,12 @@ class FinetuneClipCommandTest {
         makeData(data);
         Path out = tmp.resolve("a").resolve("adapter.safetensors");
 
-        Result r1 = run(args(data, out, 4));
+        String tuned = org.vlunet.Fixtures.path("e2e_tiny/clip_tuned.pth").toString(); // the authors' adapter file
+        Result r1 = run(args(data, out, 3, "--adapter", tuned));
         assertEquals(0, r1.code(), r1.err());
         List<Double> losses = epochLosses(r1.out());
-        assertEquals(4, losses.size(), r1.out());
-        assertTrue(losses.get(3) < losses.get(0), "training loss should fall: " + losses);
+        assertEquals(3, losses.size(), r1.out());
+        assertTrue(losses.get(2) < losses.get(0) / 2, "training loss should fall: " + losses);
         assertTrue(r1.out().contains("held-out (3 images)"), r1.out());
         assertTrue(r1.out().contains("images/s"), r1.out());
         assertTrue(Files.isRegularFile(out.resolveSibling("adapter.clip.safetensors")));
@@ -110,27 +114,35 @@ class FinetuneClipCommandTest {
         try (Safetensors st = Safetensors.open(out)) {
             Map<String, String> m = st.metadata();
             assertEquals("[\"denoise_15\",\"dehaze\",\"derain\"]", m.get("classes"));
-            assertEquals("[\"image with noise\",\"image with haze\",\"image with rain\"]", m.get("prompts"));
-            assertEquals("4", m.get("epochs"));
+            assertEquals("3", m.get("epochs"));
             assertTrue(m.containsKey("heldout_accuracy") && m.containsKey("heldout_loss"), m.toString());
             assertEquals(24, st.names().size());
         }
+        // Both files are checkpoints every command reads: the adapter with its prompts, the random CLIP with its size.
+        Checkpoint ad = CheckpointReader.read(out);
+        assertEquals(List.of("image adapter", "text adapter"), ad.parts());
+        assertEquals(List.of("image with noise", "image with haze", "image with rain"), ad.prompts());
+        assertEquals("finetune-clip", ad.provenance().command());
+        assertEquals(3L, ad.provenance().epochs());
+        Checkpoint rc = CheckpointReader.read(out.resolveSibling("adapter.clip.safetensors"));
+        assertEquals(List.of("clip"), rc.parts());
+        assertEquals(VluNetConfig.load("vlunet-tiny").clip(), rc.clipConfig());
 
         // A second run refuses to replace the output.
         byte[] before = Files.readAllBytes(out);
-        Result r2 = run(args(data, out, 4));
+        Result r2 = run(args(data, out, 3));
         assertEquals(1, r2.code());
         assertTrue(r2.err().contains("exists; pass --overwrite"), r2.err());
         assertEquals(1, r2.err().strip().lines().count(), r2.err());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out)));
 
-        // Resuming to 5 epochs gives what 5 uninterrupted epochs give.
-        Result r3 = run(args(data, out, 5, "--resume"));
+        // Resuming to 4 epochs gives what 4 uninterrupted epochs give.
+        Result r3 = run(args(data, out, 4, "--resume"));
         assertEquals(0, r3.code(), r3.err());
-        assertTrue(r3.out().contains("resuming from") && r3.out().contains("after epoch 4"), r3.out());
+        assertTrue(r3.out().contains("resuming from") && r3.out().contains("after epoch 3"), r3.out());
         assertEquals(1, epochLosses(r3.out()).size(), r3.out());
         Path straight = tmp.resolve("b").resolve("adapter.safetensors");
-        Result r4 = run(args(data, straight, 5));
+        Result r4 = run(args(data, straight, 4, "--adapter", tuned));
         assertEquals(0, r4.code(), r4.err());
         Map<String, HostTensor> a = Safetensors.readAll(out), b = Safetensors.readAll(straight);
         assertEquals(a.keySet(), b.keySet());
@@ -142,11 +154,11 @@ class FinetuneClipCommandTest {
         System.out.println("FinetuneClipCommandTest resumed vs uninterrupted max abs " + max);
         assertTrue(max <= 1e-6, "resumed adapter differs from the uninterrupted one by " + max);
         try (Safetensors st = Safetensors.open(out)) {
-            assertEquals("5", st.metadata().get("epochs"));
+            assertEquals("4", st.metadata().get("epochs"));
         }
 
         // Nothing left to do.
-        Result r5 = run(args(data, out, 5, "--resume"));
+        Result r5 = run(args(data, out, 4, "--resume"));
         assertEquals(0, r5.code(), r5.err());
         assertTrue(r5.out().contains("nothing to do"), r5.out());
     }
@@ -168,6 +180,15 @@ class FinetuneClipCommandTest {
         Result missing = run("finetune-clip", "--data_root", data.toString(), "--de_type", "deblur", "--random_clip",
                 "--config", "vlunet-tiny", "--output", tmp.resolve("z.safetensors").toString());
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("deblur: missing folder"), missing.err());
+        assertTrue(missing.err().contains("found neither the authors' training lists")
+                && missing.err().contains("deblurring_datasets/GoPro/train_paths.txt"), missing.err());
+        Result partly = run("finetune-clip", "--data_root", data.toString(), "--de_type", "dehaze", "deblur", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("v.safetensors").toString());
+        assertEquals(1, partly.code());
+        assertTrue(partly.err().contains("deblur: missing folder"), partly.err());
+        Result lists = run("finetune-clip", "--data_root", data.toString(), "--layout", "lists", "--de_type", "dehaze", "--random_clip",
+                "--config", "vlunet-tiny", "--output", tmp.resolve("w.safetensors").toString());
+        assertEquals(1, lists.code());
+        assertTrue(lists.err().contains("dehazing_datasets/train_paths.txt"), lists.err());
     }
 }

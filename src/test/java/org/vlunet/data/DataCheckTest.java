@@ -55,4 +55,23 @@ class DataCheckTest {
         assertEquals("1 listed file is missing or unreadable: " + root.resolve("d/clean/img1.png")
                 + ": not a readable image (expected PNG, JPEG, BMP or TIFF) (" + root.resolve("list.txt") + " line 2)", e.getMessage());
     }
+
+    @Test
+    void thoroughCheckFindsSizeMismatchesAndSmallImages() {
+        TestImages.pairs(root, "d", "list.txt", 4, 40, 40, 5);
+        TestImages.write(TestImages.pattern(24, 40, 1), root.resolve("d/clean/img1.png"));   // 16x32 vs 32x32 after the crop
+        TestImages.write(TestImages.pattern(20, 20, 2), root.resolve("d/deg/img2.png"));
+        TestImages.write(TestImages.pattern(20, 20, 2), root.resolve("d/clean/img2.png"));   // 16x16 < 32
+        TestImages.write(TestImages.pattern(47, 40, 3), root.resolve("d/clean/img3.png"));   // 32x32 either way: fine
+        TrainSet t = TrainSet.of(PairList.read(root.resolve("list.txt"), root, Degradation.DEBLUR));
+        t.check(); // files exist
+        DatasetException e = assertThrows(DatasetException.class, () -> t.check(32));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertEquals(root.resolve("d/deg/img1.png") + " is 40x40 but " + root.resolve("d/clean/img1.png") + " is 24x40 ("
+                + root.resolve("list.txt") + " line 2)", e.problems().get(0));
+        assertEquals(root.resolve("d/deg/img2.png") + " is 20x20, under the 32x32 patch after the centre crop to a multiple of 16 ("
+                + root.resolve("list.txt") + " line 3)", e.problems().get(1));
+        assertTrue(e.getMessage().startsWith("2 listed files are unusable for training: "), e.getMessage());
+        assertEquals(1, assertThrows(DatasetException.class, () -> t.check(16)).problems().size(), "16x16 is enough for a 16 patch");
+    }
 }

@@ -91,7 +91,7 @@ class TrainLoopTest {
                 }
                 LrSchedule schedule = new LrSchedule(RECIPE.lr(), RECIPE.warmupEpochs(), RECIPE.epochs(), PER_EPOCH);
                 Checkpoints<ToyNet> files = new Checkpoints<>(dir, "safetensors",
-                        target -> Safetensors.write(target, StateDict.save(net), Map.of()), dp, opt, CONFIG, RECIPE, PER_EPOCH, Map.of(), log);
+                        (target, next) -> Safetensors.write(target, StateDict.save(net), Map.of()), dp, opt, CONFIG, RECIPE, PER_EPOCH, Map.of(), log);
                 List<Integer> live = new java.util.ArrayList<>();
                 TrainLoop.Checkpointer ck = (p, e) -> {
                     live.add(m.getManagedArrays().size());

@@ -3,6 +3,7 @@ package org.vlunet.model.restormer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
+import org.vlunet.model.DeviceConstants;
 import org.vlunet.model.ModuleBlock;
 
 /**
@@ -12,6 +13,8 @@ import org.vlunet.model.ModuleBlock;
  * Keys: {@code temperature} (heads,1,1), {@code qkv}, {@code qkv_dwconv}, {@code project_out}.
  */
 public final class ChannelAttention extends ModuleBlock {
+    private static final int[] LAST = {-1};
+
     private final int heads;
     private final Parameter temperature;
     private final Conv qkv;
@@ -35,16 +38,21 @@ public final class ChannelAttention extends ModuleBlock {
 
     /**
      * The transposed attention core shared with the GDM's cross-attention: q, k, v (b, c, h, w) split into heads
-     * (b, heads, c/heads, h·w), softmax((q̂ k̂ᵀ)·temperature) v, back to (b, c, h, w).
+     * (b, heads, c/heads, h·w), softmax((q̂ k̂ᵀ)·temperature) v, back to (b, c, h, w). q̂ and k̂ are q and k divided
+     * by max(‖·‖₂, 1e-12) along the pixels (F.normalize); the division is applied to the small (c/heads)² matrix
+     * q kᵀ instead of the full-size q and k, which saves two passes and their saved activations.
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray temperature, int heads) {
         long[] s = v.getShape().getShape();
         long b = s[0], c = s[1], h = s[2], w = s[3];
         long ch = c / heads;
-        NDArray qh = q.reshape(b, heads, ch, h * w).normalize(2, -1, 1e-12);
-        NDArray kh = k.reshape(b, heads, ch, h * w).normalize(2, -1, 1e-12);
+        NDArray qh = q.reshape(b, heads, ch, h * w);
+        NDArray kh = k.reshape(b, heads, ch, h * w);
         NDArray vh = v.reshape(b, heads, ch, h * w);
-        NDArray attn = qh.matMul(kh.swapAxes(2, 3)).mul(temperature).softmax(-1);
-        return attn.matMul(vh).reshape(b, c, h, w);
+        NDArray eps = DeviceConstants.scalar(1e-12f, q.getDevice());
+        NDArray qNorm = qh.norm(2, LAST, true).maximum(eps); // (b, heads, ch, 1)
+        NDArray kNorm = kh.norm(2, LAST, true).maximum(eps).swapAxes(2, 3); // (b, heads, 1, ch)
+        NDArray logits = qh.matMul(kh.swapAxes(2, 3)).div(qNorm.mul(kNorm)).mul(temperature);
+        return logits.softmax(-1).matMul(vh).reshape(b, c, h, w);
     }
 }

@@ -41,7 +41,9 @@ public final class BilinearResize {
         String key = in + ">" + out + "@" + device;
         NDArray m = cache.get(key);
         if (m == null) {
-            m = owner.create(weights((int) in, (int) out), new Shape(in, out)).toDevice(device, false);
+            NDArray host = owner.create(weights((int) in, (int) out), new Shape(in, out));
+            m = host.toDevice(device, false);
+            if (m != host) host.close();
             cache.put(key, m);
         }
         return m;

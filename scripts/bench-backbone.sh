@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Times the VLU-Net restoration network (forward, forward+backward) from the built jar.
+# Usage: scripts/bench-backbone.sh [--config vlunet-nhrbl] [--batch 1] [--patch 128] [--device cpu|gpu]
+#                                  [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
+# Build first: mvn -q -B -DskipTests package
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=target/vlunet.jar
+[ -f "$jar" ] || { echo "bench-backbone: $jar not found; run 'mvn -q -B -DskipTests package' first" >&2; exit 1; }
+exec java ${JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true -cp "$jar" org.vlunet.bench.BackboneBench "$@"

@@ -1,0 +1,29 @@
+package org.vlunet.train;
+
+import java.nio.file.Path;
+
+/**
+ * Everything the {@code train} command was told: the {@link Recipe} (what the result depends on) and how to run
+ * it (where, on what, how often to save and check).
+ *
+ * @param config      model configuration: a JSON file or preset name; null picks the paper's network for --de_dim
+ * @param clipWeights CLIP weights (open_clip safetensors, or any checkpoint holding CLIP)
+ * @param adapter     the DA adapter (finetune-clip output, clip_tuned.pth, or a checkpoint holding it)
+ * @param init        a checkpoint to start from (backbone and, when present, CLIP and adapter); null: random init
+ * @param resume      a training checkpoint ({@code last.state.safetensors}) to continue
+ * @param valImages   validate on the first this-many images of each set (0: all)
+ */
+public record TrainOptions(Recipe recipe, String config, Path dataRoot, Path outputPath, Path ckptPath, String name,
+                           Path clipWeights, Path adapter, Path init, Path resume, String device, int numWorkers,
+                           int saveEvery, int valEvery, int valImages, long maxSteps) {
+
+    /** Where this run's checkpoints go: {@code <ckpt_path>/<name>}. */
+    public Path checkpointDir() {
+        return ckptPath.resolve(name);
+    }
+
+    /** Where this run's log goes: {@code <output_path>/<name>}. */
+    public Path outputDir() {
+        return outputPath.resolve(name);
+    }
+}

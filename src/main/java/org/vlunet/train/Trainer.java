@@ -1,0 +1,295 @@
+package org.vlunet.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import org.vlunet.checkpoint.Checkpoint;
+import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.checkpoint.Provenance;
+import org.vlunet.checkpoint.VluNetFormat;
+import org.vlunet.clip.ClipPreprocessor;
+import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.config.ModelConfig;
+import org.vlunet.config.VluNetConfig;
+import org.vlunet.data.AuthorsLayout;
+import org.vlunet.data.DataCheck;
+import org.vlunet.data.Degradation;
+import org.vlunet.data.Loader;
+import org.vlunet.data.PairList;
+import org.vlunet.data.Task;
+import org.vlunet.data.TestSet;
+import org.vlunet.data.TrainSampler;
+import org.vlunet.data.TrainSet;
+import org.vlunet.model.VluNet;
+import org.vlunet.weights.HostTensor;
+import org.vlunet.weights.StateDict;
+import org.vlunet.weights.WeightsException;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sets up and runs a training run from {@link TrainOptions}: everything that can be wrong with the input is
+ * checked first (options, configuration, devices, data files, weights, the checkpoint to resume), each problem in
+ * one message, before any model is built; then one replica of the network and the frozen encoder per device, the
+ * optimizer, the schedule, the background loader at the run's position, checkpoints, log and validation, and the
+ * loop.
+ */
+public final class Trainer {
+
+    /** What was checked and settled before any work. */
+    public record Plan(TrainOptions options, Recipe recipe, VluNetConfig config, List<Device> devices, TrainSet data,
+                       int batchesPerEpoch, Checkpoint weights, TrainState resume, List<TestSet> validation) {}
+
+    private Trainer() {}
+
+    /** Checks every input; throws one exception whose message says what is wrong and what was expected. */
+    public static Plan plan(TrainOptions o) {
+        Recipe recipe = o.recipe().validate();
+        if (o.name() == null || o.name().isBlank() || o.name().contains("/") || o.name().contains("\\")) {
+            throw new TrainException("--name must be a plain folder name, got '" + o.name() + "'");
+        }
+        if (o.numWorkers() < 0) throw new TrainException("--num_workers must be >= 0, got " + o.numWorkers());
+        if (o.valImages() < 0) throw new TrainException("--val_images must be >= 0 (0: all), got " + o.valImages());
+        new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps());
+        List<Device> devices = Devices.parse(o.device());
+        VluNetConfig config = config(o, recipe);
+
+        // weights: CLIP (required), adapter (required), backbone (optional, --init)
+        List<Path> files = new ArrayList<>();
+        if (o.init() != null) files.add(o.init());
+        if (o.clipWeights() != null) files.add(o.clipWeights());
+        if (o.adapter() != null) files.add(o.adapter());
+        for (Path f : files) if (!Files.isRegularFile(f)) throw new TrainException(f + ": no such file");
+        Checkpoint weights;
+        try {
+            weights = files.isEmpty() ? null : CheckpointReader.read(files).resolve(config);
+        } catch (WeightsException e) {
+            throw new TrainException(e.getMessage(), e);
+        }
+        if (weights == null || !weights.hasClip()) {
+            throw new TrainException("no CLIP weights: give --clip_weights (open_clip ViT-B-32 safetensors) or an --init checkpoint that holds CLIP");
+        }
+        if (!weights.hasImageAdapter()) {
+            throw new TrainException("no DA adapter: give --adapter (the finetune-clip output or the authors' clip_tuned.pth) or an --init checkpoint that holds it");
+        }
+        if (o.init() == null && weights.hasBackbone()) {
+            throw new TrainException("--clip_weights/--adapter hold a restoration network too; give that file as --init to start from it");
+        }
+        if (weights.config() != null && !weights.config().model().equals(config.model())) {
+            throw new TrainException("the weights are of another network: " + weights.config().model() + ", configured " + config.model());
+        }
+        if (!weights.clipConfig().equals(config.clip())) config = new VluNetConfig(config.model(), weights.clipConfig(), config.degradations());
+
+        // data
+        Map<Degradation, Integer> repeats = new EnumMap<>(Degradation.class);
+        recipe.repeat().forEach((k, v) -> repeats.put(Degradation.of(k), v));
+        TrainSet data;
+        int perEpoch;
+        try {
+            data = AuthorsLayout.train(o.dataRoot(), recipe.classes(), repeats).check();
+            perEpoch = Loader.batchesPerEpoch(data.size(), recipe.batchSize());
+        } catch (RuntimeException e) {
+            throw new TrainException(e.getMessage(), e);
+        }
+        List<TestSet> validation = o.valEvery() > 0 ? validationSets(o, recipe) : List.of();
+
+        // resume
+        TrainState resume = null;
+        Path state = o.checkpointDir().resolve(Checkpoints.STATE);
+        if (o.resume() != null) {
+            resume = TrainState.read(o.resume());
+            resume.checkResumable(o.resume(), config, recipe, perEpoch);
+            String was = resume.metadata().get(ENCODER_DIGEST);
+            if (was != null && !was.equals(encoderDigest(weights))) {
+                throw new TrainException(o.resume() + " was trained with other CLIP or adapter weights than --clip_weights/--adapter/--init"
+                        + " give now (the features would change mid-run); give the same files");
+            }
+            if (resume.position().epoch() >= recipe.epochs()) {
+                throw new TrainException(o.resume() + ": that run already finished all " + recipe.epochs() + " epochs");
+            }
+        } else if (Files.exists(state)) {
+            throw new TrainException(o.checkpointDir() + " already holds a run named '" + o.name()
+                    + "': add --resume " + state + " to continue it, or choose another --name");
+        }
+        return new Plan(o, recipe, config, devices, data, perEpoch, weights, resume, validation);
+    }
+
+    /** The model configuration: --config, else the paper's network; its deDim must agree with --de_dim. */
+    static VluNetConfig config(TrainOptions o, Recipe recipe) {
+        VluNetConfig c;
+        try {
+            c = o.config() != null ? VluNetConfig.load(o.config())
+                    : VluNetConfig.load(recipe.deDim() == 7 ? "vlunet-nhrbl" : "vlunet-nhr");
+        } catch (RuntimeException e) {
+            throw new TrainException("--config: " + e.getMessage(), e);
+        }
+        ModelConfig m = c.model();
+        if (o.config() == null && m.deDim() != recipe.deDim()) {
+            m = new ModelConfig(m.dim(), m.numBlocks(), m.numRefinementBlocks(), m.heads(), m.ffnExpansionFactor(),
+                    recipe.deDim(), m.promptSize(), m.degradationDim());
+        }
+        if (m.deDim() != recipe.deDim()) {
+            throw new TrainException("--de_dim " + recipe.deDim() + " does not match the configuration's deDim " + m.deDim()
+                    + " (" + o.config() + ")");
+        }
+        // the GDM prompts are indexed by class id: de_dim 5 holds classes 0..4, 7 all of them
+        List<String> degradations = null;
+        if (m.deDim() <= Degradation.values().length) {
+            degradations = new ArrayList<>();
+            for (int id = 0; id < m.deDim(); id++) degradations.add(Degradation.ofId(id).key);
+        }
+        return new VluNetConfig(m, c.clip(), degradations).validate();
+    }
+
+    /** The main test set of each trained class (CBSD68 per noise level, SOTS, Rain100L, GoPro, LOL). */
+    static List<TestSet> validationSets(TrainOptions o, Recipe recipe) {
+        List<Degradation> classes = recipe.classes();
+        List<TestSet> out = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Task.TestList t : Task.NHRBL.testLists()) {
+            if (t.optional() || !classes.contains(t.degradation())) continue;
+            Path list = o.dataRoot().resolve(t.list());
+            if (!Files.isRegularFile(list)) {
+                missing.add(list.toString());
+                continue;
+            }
+            out.add(new TestSet(t.set(), TestSet.typeOf(t.degradation()), t.degradation(), PairList.read(list, o.dataRoot(), t.degradation())));
+        }
+        if (!missing.isEmpty()) {
+            throw new TrainException("--val_every " + o.valEvery() + " needs the test lists of the trained classes; missing: "
+                    + String.join(", ", missing) + " (or set --val_every 0)");
+        }
+        try {
+            List<org.vlunet.data.Example> check = new ArrayList<>();
+            for (TestSet s : out) check.addAll(o.valImages() > 0 ? s.pairs().subList(0, Math.min(o.valImages(), s.size())) : s.pairs());
+            DataCheck.requireReadable(check);
+        } catch (RuntimeException e) {
+            throw new TrainException("validation data: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Runs a checked plan to its end, --max_steps or a stop signal. */
+    public static TrainLoop.Outcome run(Plan plan, PrintStream err) {
+        TrainOptions o = plan.options();
+        Recipe recipe = plan.recipe();
+        VluNetConfig config = plan.config();
+        StopSignal stop = new StopSignal().installHook(300, () -> System.err.println(
+                "\nstop requested: finishing the current step and writing a checkpoint..."));
+        try (NDManager root = NDManager.newBaseManager(plan.devices().get(0))) {
+            Engine.getInstance().setRandomSeed((int) recipe.seed());
+            Checkpoint w = plan.weights();
+            Map<String, HostTensor> clipTensors = w.clip();
+            Map<String, HostTensor> adapterTensors = w.adapter();
+            Map<String, HostTensor> start = plan.resume() != null ? plan.resume().net() : w.hasBackbone() ? w.backbone() : null;
+
+            List<DataParallel.Replica<VluNet>> replicas = new ArrayList<>();
+            List<DegradationEncoder> encoders = new ArrayList<>();
+            Map<String, HostTensor> firstWeights = null;
+            for (Device d : plan.devices()) {
+                NDManager dm = root.newSubManager(d);
+                VluNet net = new VluNet(config.model()).initialize(dm);
+                if (start != null) {
+                    StateDict.load(net, start, true, plan.resume() != null ? "training checkpoint" : "--init backbone");
+                } else if (firstWeights != null) {
+                    StateDict.load(net, firstWeights, true, "replica");
+                }
+                if (firstWeights == null) firstWeights = StateDict.save(net);
+                DegradationEncoder enc = DegradationEncoder.create(config.clip(), dm);
+                loadEncoder(enc, clipTensors, adapterTensors);
+                encoders.add(enc);
+                replicas.add(new DataParallel.Replica<>(net, d, enc::features));
+            }
+            VluNet first = replicas.get(0).model();
+            Position pos = plan.resume() != null ? plan.resume().position() : Position.START;
+            int perEpoch = plan.batchesPerEpoch();
+            LrSchedule schedule = new LrSchedule(recipe.lr(), recipe.warmupEpochs(), recipe.epochs(), perEpoch);
+            int clipSize = config.clip().vision().imageSize();
+            TrainSampler sampler = new TrainSampler(plan.data(), recipe.patchSize(), recipe.seed(),
+                    img -> ClipPreprocessor.preprocess(img, clipSize), null);
+            try (DataParallel<VluNet> dp = new DataParallel<>(replicas, VluNet::forward, root);
+                 AdamW opt = new AdamW(dp.parameters(), recipe.adamW(), root);
+                 TrainLog log = new TrainLog(o.outputDir().resolve("train_log.jsonl"));
+                 LoaderStream data = new LoaderStream(new Loader(sampler, recipe.batchSize(), o.numWorkers(), pos.epoch(),
+                         pos.index(), recipe.epochs()), clipSize)) {
+                if (plan.resume() != null) opt.loadState(plan.resume().optimizer(), o.resume().toString());
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("options", TrainState.JSON.writeValueAsString(o));
+                meta.put("devices", plan.devices().toString());
+                meta.put(ENCODER_DIGEST, encoderDigest(w));
+                Checkpoints<VluNet> ck = new Checkpoints<>(o.checkpointDir(), "vlunet.safetensors",
+                        (target, next) -> VluNetFormat.write(target, Checkpoint.of(StateDict.save(first), clipTensors, adapterTensors,
+                                config, w.prompts(), Provenance.now("train", (long) next.epoch(), next.step(), o.name(),
+                                        "recipe " + TrainState.JSON.writeValueAsString(recipe))), null),
+                        dp, opt, config, recipe, perEpoch, meta, log);
+                var startEvent = log.event(plan.resume() != null ? "resume" : "start");
+                startEvent.put("epoch", pos.epoch());
+                startEvent.put("batch", pos.index());
+                startEvent.put("step", pos.step());
+                startEvent.put("samples", plan.data().size());
+                startEvent.put("batches_per_epoch", perEpoch);
+                startEvent.put("devices", plan.devices().toString());
+                log.write(startEvent);
+                err.printf("training %s: %d samples, %d batches of %d per epoch, %d epochs, on %s%s%n", o.name(),
+                        plan.data().size(), perEpoch, recipe.batchSize(), recipe.epochs(), plan.devices(),
+                        plan.resume() != null ? ", resuming at epoch " + (pos.epoch() + 1) + " batch " + pos.index() + " (step " + pos.step() + ")" : "");
+                TrainLoop.Validator val = plan.validation().isEmpty() ? null
+                        : new Validation(plan.validation(), o.valImages(), first, encoders.get(0), root);
+                TrainLoop<VluNet> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps()),
+                        dp, opt, schedule, root, ck, val, log, new ProgressBar(err, System.console() != null), stop);
+                TrainLoop.Outcome out = loop.run(pos, data);
+                var end = log.event(out.reason());
+                end.put("step", out.position().step());
+                log.write(end);
+                err.printf("%s at epoch %d batch %d (step %d); checkpoint %s%n", switch (out.reason()) {
+                    case TrainLoop.Outcome.DONE -> "finished";
+                    case TrainLoop.Outcome.MAX_STEPS -> "reached --max_steps";
+                    default -> "stopped";
+                }, out.position().epoch() + 1, out.position().index(), out.position().step(), ck.statePath());
+                return out;
+            } catch (java.io.IOException e) {
+                throw new TrainException(e.getMessage(), e);
+            }
+        } finally {
+            stop.finished();
+            stop.uninstall();
+        }
+    }
+
+    static final String ENCODER_DIGEST = "encoder_digest";
+
+    /** CRC-32 of the frozen encoder's weights (CLIP and image adapter: names, shapes and bytes), to detect a change on resume. */
+    static String encoderDigest(Checkpoint w) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        for (Map<String, HostTensor> part : List.of(w.clip(), w.adapter(org.vlunet.checkpoint.ReferenceLayout.IMAGE_ADAPTER))) {
+            for (String k : new java.util.TreeSet<>(part.keySet())) {
+                HostTensor t = part.get(k);
+                crc.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                crc.update(java.util.Arrays.toString(t.shape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                crc.update(t.bytes());
+            }
+        }
+        return Long.toHexString(crc.getValue());
+    }
+
+    /** CLIP (open_clip keys; the unused logit_scale may be absent) and the image adapter. */
+    static void loadEncoder(DegradationEncoder enc, Map<String, HostTensor> clip, Map<String, HostTensor> adapter) {
+        StateDict.Report r = StateDict.load(enc.clip(), clip, false, "CLIP weights");
+        List<String> missing = r.missing().stream().filter(k -> !k.startsWith("logit_scale")).toList();
+        if (!missing.isEmpty() || !r.unexpected().isEmpty()) {
+            throw new TrainException("CLIP weights do not fit the configuration: " + r.describe());
+        }
+        StateDict.Report a = StateDict.load(enc.adapter(), adapter, false, "DA adapter");
+        List<String> missingImage = a.missing().stream().filter(k -> k.startsWith("ad_imageEncoder.")).toList();
+        if (!missingImage.isEmpty() || !a.unexpected().isEmpty()) {
+            throw new TrainException("DA adapter does not fit: " + a.describe());
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.vlunet.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.vlunet.clip.ClipPreprocessor;
+import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.data.ImagePair;
+import org.vlunet.data.RgbImage;
+import org.vlunet.data.TestSet;
+import org.vlunet.eval.Planes;
+import org.vlunet.eval.Psnr;
+import org.vlunet.eval.Ssim;
+import org.vlunet.infer.Restorer;
+import org.vlunet.model.VluNet;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Validation during training, scored as the test command scores: each pair centre-cropped to a multiple of 16,
+ * the CLIP feature of the whole degraded image, the image restored whole (reflect-padded to the network's
+ * multiple) and clamped, PSNR and SSIM on RGB in [0, 1] (scikit-image's definitions), averaged per set.
+ */
+public final class Validation implements TrainLoop.Validator {
+
+    private final List<TestSet> sets;
+    private final int limit;
+    private final VluNet net;
+    private final DegradationEncoder encoder;
+    private final NDManager manager;
+
+    /** @param limit images per set (0: all) */
+    public Validation(List<TestSet> sets, int limit, VluNet net, DegradationEncoder encoder, NDManager manager) {
+        this.sets = sets;
+        this.limit = limit;
+        this.net = net;
+        this.encoder = encoder;
+        this.manager = manager;
+    }
+
+    @Override
+    public List<TrainLoop.SetScore> validate() {
+        boolean was = Gradients.recording();
+        Gradients.record(false);
+        try {
+            List<TrainLoop.SetScore> out = new ArrayList<>();
+            for (TestSet set : sets) {
+                int n = limit > 0 ? Math.min(limit, set.size()) : set.size();
+                double psnr = 0, ssim = 0;
+                for (int i = 0; i < n; i++) {
+                    ImagePair p = set.load(i);
+                    RgbImage restored = restore(p.degraded());
+                    Planes clean = Planes.rgb(p.clean()), got = Planes.rgb(restored);
+                    psnr += Psnr.of(clean, got);
+                    ssim += Ssim.of(clean, got);
+                }
+                out.add(new TrainLoop.SetScore(set.name() + " " + set.type(), psnr / n, ssim / n, n));
+            }
+            return out;
+        } finally {
+            Gradients.record(was);
+        }
+    }
+
+    private RgbImage restore(RgbImage degraded) {
+        try (NDManager sub = manager.newSubManager()) {
+            int s = encoder.config().vision().imageSize();
+            NDArray clip = sub.create(ClipPreprocessor.preprocess(degraded, s), new Shape(1, 3, s, s));
+            NDArray feature = encoder.features(clip);
+            feature.attach(sub);
+            Restorer r = new Restorer(batch -> {
+                NDArray f = batch.getShape().get(0) == 1 ? feature : feature.repeat(0, batch.getShape().get(0));
+                return net.forward(batch, f);
+            }, sub, Restorer.Options.defaults().withMaxPixels(0));
+            return r.restore(degraded);
+        }
+    }
+}
