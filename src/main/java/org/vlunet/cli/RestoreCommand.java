@@ -46,7 +46,7 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace existing outputs (inputs are never replaced)")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
     @Override

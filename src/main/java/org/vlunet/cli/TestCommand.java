@@ -65,7 +65,7 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--max_images", defaultValue = "0", paramLabel = "N", description = "at most N images per set (0 = all)")
     int maxImages;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
     @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
