@@ -22,7 +22,7 @@ public final class VisionTransformer extends ModuleBlock {
     private final ClipLayerNorm lnPre;
     private final Transformer transformer;
     private final ClipLayerNorm lnPost;
-    private final PerDevice scale;
+    private final float scale;
 
     public VisionTransformer(ClipConfig.Vision cfg, int embedDim) {
         this.cfg = cfg;
@@ -35,7 +35,7 @@ public final class VisionTransformer extends ModuleBlock {
         lnPre = child("ln_pre", new ClipLayerNorm(w));
         transformer = child("transformer", new Transformer(w, cfg.layers(), cfg.heads()));
         lnPost = child("ln_post", new ClipLayerNorm(w));
-        scale = PerDevice.scalar(positionalEmbedding, transformer.scale());
+        scale = (float) transformer.scale();
     }
 
     /** images (b, 3, S, S), already preprocessed → (b, embedDim). */
@@ -55,7 +55,7 @@ public final class VisionTransformer extends ModuleBlock {
         NDArray cls = clsView.broadcast(b, 1, w);
         x = NDArrays.concat(new NDList(cls, x), 1).add(positionalEmbedding.getArray());
         x = lnPre.forward(x);
-        x = transformer.forward(x, scale.on(x.getDevice()), null);
+        x = transformer.forward(x, org.vlunet.model.DeviceConstants.scalar(scale, x.getDevice()), null);
         NDArray pooled = lnPost.forward(x.get(":, 0, :"));
         return pooled.matMul(proj.getArray());
     }
