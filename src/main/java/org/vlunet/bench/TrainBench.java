@@ -26,15 +26,16 @@ import java.util.Locale;
  * (GPU: the most the device reported in use; CPU: the process's peak resident set).
  *
  * <pre>java -cp vlunet.jar org.vlunet.bench.TrainBench [--config vlunet-nhr] [--batch 4] [--patch 128]
- *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1]</pre>
+ *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1] [--no_clip]</pre>
+ * The frozen CLIP encoder (random weights of the configured size) runs on each batch unless --no_clip.
  */
 public final class TrainBench {
 
     public static void main(String[] args) throws Exception {
         String config = "vlunet-nhr", device = "cpu";
         int batch = 4, patch = 128, steps = 5, warmup = 2;
+        boolean clip = true;
         for (int i = 0; i < args.length; i++) {
-            String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--config" -> config = args[++i];
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
@@ -42,7 +43,8 @@ public final class TrainBench {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--device" -> device = args[++i];
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + (v == null ? "" : ""));
+                case "--no_clip" -> clip = false;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         VluNetConfig cfg = VluNetConfig.load(config);
@@ -58,14 +60,21 @@ public final class TrainBench {
                 VluNet net = new VluNet(cfg.model()).initialize(dm);
                 if (first == null) first = net;
                 else StateDict.load(net, StateDict.save(first), true, "replica");
-                // the frozen CLIP encoder's output: a fixed random feature per sample (its cost is not timed here)
-                FeatureSource features = x -> x.duplicate();
+                // the frozen CLIP encoder (random weights: the cost is the same), or a fixed feature per sample
+                FeatureSource features;
+                if (clip) {
+                    features = org.vlunet.clip.DegradationEncoder.create(cfg.clip(), dm)::features;
+                } else {
+                    features = x -> x.duplicate();
+                }
                 reps.add(new DataParallel.Replica<>(net, d, features));
             }
             NDManager host = m.newSubManager(Device.cpu());
+            int s224 = cfg.clip().vision().imageSize();
             TrainBatch b = new TrainBatch(host.randomUniform(0, 1, new Shape(batch, 3, patch, patch)),
                     host.randomUniform(0, 1, new Shape(batch, 3, patch, patch)),
-                    host.randomNormal(new Shape(batch, dd)), new int[batch]);
+                    clip ? host.randomUniform(0, 1, new Shape(batch, 3, s224, s224)) : host.randomNormal(new Shape(batch, dd)),
+                    new int[batch]);
             long params = StateDict.count(first);
             double totalMs = 0, optMs = 0;
             long peakGpu = 0;
@@ -96,8 +105,8 @@ public final class TrainBench {
             double ms = totalMs / steps;
             String mem = peakGpu > 0 ? String.format(Locale.ROOT, "%.2f GiB GPU (in use, max over steps)", peakGpu / 1073741824.0)
                     : String.format(Locale.ROOT, "%.2f GiB RSS (process peak)", peakRssBytes() / 1073741824.0);
-            System.out.printf(Locale.ROOT, "| %s (%,d params) | %s | %d | %d | %.0f | %.0f | %.2f | %s |%n",
-                    config, params, device + " (" + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion()
+            System.out.printf(Locale.ROOT, "| %s (%,d params)%s | %s | %d | %d | %.0f | %.0f | %.2f | %s |%n",
+                    config, params, clip ? " + CLIP" : "", device + " (" + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion()
                             + ", " + Runtime.getRuntime().availableProcessors() + " cores)",
                     batch, patch, ms, optMs / steps, batch / (ms / 1000), mem);
         }

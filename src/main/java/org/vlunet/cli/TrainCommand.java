@@ -92,6 +92,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--num_workers", defaultValue = "4", description = "background data workers (default ${DEFAULT-VALUE})")
     int numWorkers;
 
+    @Option(names = "--cache_mb", defaultValue = "-1",
+            description = "decoded-image cache for the data workers in MiB (default: a quarter of the Java heap; 0: none)")
+    long cacheMb;
+
     @Option(names = "--save_every", defaultValue = "5", description = "checkpoint every this many epochs (default ${DEFAULT-VALUE}; always at the end)")
     int saveEvery;
 
@@ -126,7 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path resumePath = resume == null ? null
                 : resume.isEmpty() ? ckptPath.resolve(name).resolve(Checkpoints.STATE) : Path.of(resume);
         return new TrainOptions(recipe, config, dataRoot, outputPath, ckptPath, name, clipWeights, adapter,
-                init, resumePath, dev, numWorkers, saveEvery, valEvery, valImages, maxSteps);
+                init, resumePath, dev, numWorkers, saveEvery, valEvery, valImages, maxSteps, cacheMb);
     }
 
     /** 5 when every class is among the three-task model's five, else 7 (the five-task model). */

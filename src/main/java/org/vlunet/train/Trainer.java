@@ -82,9 +82,7 @@ public final class Trainer {
         if (o.init() == null && weights.hasBackbone()) {
             throw new TrainException("--clip_weights/--adapter hold a restoration network too; give that file as --init to start from it");
         }
-        if (weights.config() != null && !weights.config().model().equals(config.model())) {
-            throw new TrainException("the weights are of another network: " + weights.config().model() + ", configured " + config.model());
-        }
+        // resolve() refused weights of another network; CLIP's configuration is the one its weights have
         if (!weights.clipConfig().equals(config.clip())) config = new VluNetConfig(config.model(), weights.clipConfig(), config.degradations());
 
         // data
@@ -93,7 +91,7 @@ public final class Trainer {
         TrainSet data;
         int perEpoch;
         try {
-            data = AuthorsLayout.train(o.dataRoot(), recipe.classes(), repeats).check();
+            data = AuthorsLayout.train(o.dataRoot(), recipe.classes(), repeats).check(recipe.patchSize());
             perEpoch = Loader.batchesPerEpoch(data.size(), recipe.batchSize());
         } catch (RuntimeException e) {
             throw new TrainException(e.getMessage(), e);
@@ -213,7 +211,7 @@ public final class Trainer {
             LrSchedule schedule = new LrSchedule(recipe.lr(), recipe.warmupEpochs(), recipe.epochs(), perEpoch);
             int clipSize = config.clip().vision().imageSize();
             TrainSampler sampler = new TrainSampler(plan.data(), recipe.patchSize(), recipe.seed(),
-                    img -> ClipPreprocessor.preprocess(img, clipSize), null);
+                    img -> ClipPreprocessor.preprocess(img, clipSize), o.cacheBytes() > 0 ? new org.vlunet.data.ImageCache(o.cacheBytes()) : null);
             try (DataParallel<VluNet> dp = new DataParallel<>(replicas, VluNet::forward, root);
                  AdamW opt = new AdamW(dp.parameters(), recipe.adamW(), root);
                  TrainLog log = new TrainLog(o.outputDir().resolve("train_log.jsonl"));
@@ -237,11 +235,11 @@ public final class Trainer {
                 startEvent.put("batches_per_epoch", perEpoch);
                 startEvent.put("devices", plan.devices().toString());
                 log.write(startEvent);
-                err.printf("training %s: %d samples, %d batches of %d per epoch, %d epochs, on %s%s%n", o.name(),
-                        plan.data().size(), perEpoch, recipe.batchSize(), recipe.epochs(), plan.devices(),
+                err.printf("training %s: %s; %d batches of %d per epoch, %d epochs, on %s%s%n", o.name(),
+                        plan.data().summary(), perEpoch, recipe.batchSize(), recipe.epochs(), plan.devices(),
                         plan.resume() != null ? ", resuming at epoch " + (pos.epoch() + 1) + " batch " + pos.index() + " (step " + pos.step() + ")" : "");
                 TrainLoop.Validator val = plan.validation().isEmpty() ? null
-                        : new Validation(plan.validation(), o.valImages(), first, encoders.get(0), root);
+                        : new Validation(plan.validation(), o.valImages(), first, encoders.get(0), root, stop::requested);
                 TrainLoop<VluNet> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps()),
                         dp, opt, schedule, root, ck, val, log, new ProgressBar(err, System.console() != null), stop);
                 TrainLoop.Outcome out = loop.run(pos, data);

@@ -29,14 +29,21 @@ public final class Validation implements TrainLoop.Validator {
     private final VluNet net;
     private final DegradationEncoder encoder;
     private final NDManager manager;
+    private final java.util.function.BooleanSupplier stop;
 
-    /** @param limit images per set (0: all) */
-    public Validation(List<TestSet> sets, int limit, VluNet net, DegradationEncoder encoder, NDManager manager) {
+    /**
+     * @param limit images per set (0: all)
+     * @param stop  polled between images: once true, the sets scored so far are returned (a stop request must not
+     *              wait for a whole validation)
+     */
+    public Validation(List<TestSet> sets, int limit, VluNet net, DegradationEncoder encoder, NDManager manager,
+                      java.util.function.BooleanSupplier stop) {
         this.sets = sets;
         this.limit = limit;
         this.net = net;
         this.encoder = encoder;
         this.manager = manager;
+        this.stop = stop;
     }
 
     @Override
@@ -48,14 +55,16 @@ public final class Validation implements TrainLoop.Validator {
             for (TestSet set : sets) {
                 int n = limit > 0 ? Math.min(limit, set.size()) : set.size();
                 double psnr = 0, ssim = 0;
-                for (int i = 0; i < n; i++) {
+                int done = 0;
+                for (int i = 0; i < n && !stop.getAsBoolean(); i++, done++) {
                     ImagePair p = set.load(i);
                     RgbImage restored = restore(p.degraded());
                     Planes clean = Planes.rgb(p.clean()), got = Planes.rgb(restored);
                     psnr += Psnr.of(clean, got);
                     ssim += Ssim.of(clean, got);
                 }
-                out.add(new TrainLoop.SetScore(set.name() + " " + set.type(), psnr / n, ssim / n, n));
+                if (done == 0) break;
+                out.add(new TrainLoop.SetScore(set.name() + " " + set.type(), psnr / done, ssim / done, done));
             }
             return out;
         } finally {

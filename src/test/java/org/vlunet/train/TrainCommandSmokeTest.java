@@ -33,7 +33,7 @@ class TrainCommandSmokeTest {
 
     @TempDir
     static Path tmp;
-    static Path data, clip, adapter;
+    static Path data, clip, adapter, otherNet;
 
     /** Smooth random colour fields with a few edges, 32x32, and their σ=15 noisy uint8 versions. */
     @BeforeAll
@@ -74,6 +74,12 @@ class TrainCommandSmokeTest {
             DegradationEncoder enc = DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m);
             enc.saveClip(clip, null);
             enc.saveAdapter(adapter, null);
+            // the tiny network with five prompts: a checkpoint of another configuration than vlunet-tiny's seven
+            var five = VluNetConfig.load("vlunet-tiny").model();
+            five = new org.vlunet.config.ModelConfig(five.dim(), five.numBlocks(), five.numRefinementBlocks(), five.heads(),
+                    five.ffnExpansionFactor(), 5, five.promptSize(), five.degradationDim());
+            otherNet = tmp.resolve("tiny_de5.safetensors");
+            org.vlunet.weights.Safetensors.write(otherNet, org.vlunet.weights.StateDict.save(new org.vlunet.model.VluNet(five).initialize(m)), java.util.Map.of());
         }
     }
 
@@ -171,6 +177,7 @@ class TrainCommandSmokeTest {
         assertMessage("--de_dim 3 does not cover the classes: derain has class id 3", argsWith("--de_dim", "3", "--de_type", "derain"));
         assertMessage("training list is missing", args("bad", "--de_type", "derain"));
         assertMessage("no CLIP weights", argsWithout("--clip_weights"));
+        assertMessage("does not fit the configuration", argsWith("--init", otherNet.toString()));
         assertMessage("--device gpu:3: gpu:3 does not exist", argsWith("--device", "gpu:3"));
         assertMessage("needs the test lists", args("bad", "--de_type", "denoise_15", "denoise_25", "--val_every", "1"));
         assertMessage("--repeat names derain, which is not in --de_type", argsWith("--de_type", "denoise_15", "--repeat", "derain=2"));
