@@ -74,15 +74,17 @@ public final class DataBench {
             TrainSet set = AuthorsLayout.train(root, classes).check();
             System.out.printf(Locale.ROOT, "data: %s%n  %s (%d samples per epoch)%n", tmp != null ? "synthetic " + images
                     + " photos " + w + "x" + h + " PNG" : root, set.summary(), set.size());
-            System.out.printf(Locale.ROOT, "cpus: %d, java %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            System.out.printf(Locale.ROOT, "cpus: %d, java %s, load average %.1f%n", Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"), load());
             stages(set, patch);
             for (boolean cached : new boolean[] {false, true}) {
                 for (int n : workers) {
                     ImageCache cache = cached ? new ImageCache(512L << 20) : null;
                     TrainSampler s = new TrainSampler(set, patch, 1, ClipPreprocessor::preprocess, cache);
-                    double rate = run(s, batch, n, batches);
-                    System.out.printf(Locale.ROOT, "loader  batch %d patch %d  workers %d  cache %-3s  %7.1f samples/s%s%n", batch, patch, n,
-                            cached ? "on" : "off", rate, cached ? String.format(Locale.ROOT, "  (hits %d, misses %d)", cache.hits(), cache.misses()) : "");
+                    double[] r = run(s, batch, n, batches);
+                    System.out.printf(Locale.ROOT, "loader  batch %d patch %d  workers %d  cache %-3s  %7.1f samples/s  %6.1f CPU ms/sample  load %.1f%s%n",
+                            batch, patch, n, cached ? "on" : "off", r[0], r[1], load(),
+                            cached ? String.format(Locale.ROOT, "  (hits %d, misses %d)", cache.hits(), cache.misses()) : "");
                 }
             }
         } finally {
@@ -98,33 +100,48 @@ public final class DataBench {
             decode = crop = clip = 0;
             for (int i = 0; i < n; i++) {
                 Example e = set.distinct().get(i);
-                long t0 = System.nanoTime();
+                long t0 = threadCpu();
                 ImagePair p = e.load(null);
-                long t1 = System.nanoTime();
+                long t1 = threadCpu();
                 Rng r = Rng.of(i);
                 int x0 = r.nextInt(0, p.width() - patch), y0 = r.nextInt(0, p.height() - patch), mode = r.nextInt(1, 7);
                 RgbImage d = Augment.apply(p.degraded().crop(x0, y0, patch, patch), mode);
                 Augment.apply(p.clean().crop(x0, y0, patch, patch), mode);
-                long t2 = System.nanoTime();
+                long t2 = threadCpu();
                 ClipPreprocessor.preprocess(d);
-                long t3 = System.nanoTime();
+                long t3 = threadCpu();
                 decode += (t1 - t0) / 1e6;
                 crop += (t2 - t1) / 1e6;
                 clip += (t3 - t2) / 1e6;
             }
         }
-        System.out.printf(Locale.ROOT, "stages (1 thread, ms per sample): decode pair %.2f, crop+flip %.3f, CLIP preprocess %.2f%n",
+        System.out.printf(Locale.ROOT, "stages (CPU ms per sample, one thread): decode pair %.2f, crop+flip %.3f, CLIP preprocess %.2f%n",
                 decode / n, crop / n, clip / n);
     }
 
-    private static double run(TrainSampler s, int batch, int workers, int batches) {
+    /** Samples per second of wall time, and process CPU milliseconds per sample (less sensitive to a busy machine). */
+    private static double[] run(TrainSampler s, int batch, int workers, int batches) {
         int warm = Math.max(2, 2 * workers);
         try (Loader l = new Loader(s, batch, workers, 0, 0, Integer.MAX_VALUE)) {
             for (int i = 0; i < warm; i++) l.next();
-            long t0 = System.nanoTime();
+            long c0 = cpu(), t0 = System.nanoTime();
             for (int i = 0; i < batches; i++) l.next();
-            return batches * batch / ((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime(), c1 = cpu();
+            int n = batches * batch;
+            return new double[] {n / ((t1 - t0) / 1e9), (c1 - c0) / 1e6 / n};
         }
+    }
+
+    private static long threadCpu() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    private static long cpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double load() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /** Photo-like PNGs: smooth shapes plus fine texture, so they compress (and decode) like photographs. */

@@ -30,10 +30,10 @@ import java.util.concurrent.Callable;
 
 /** {@code finetune-clip}: trains the DA adapter on degradation-labelled images with CLIP frozen. */
 @Command(name = "finetune-clip", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tunes the DA adapter of the CLIP degradation encoder: each image is labelled with its",
-                "degradation class; logits = image features @ text features^T over the classes' prompts; cross-entropy; Adam.",
-                "CLIP stays frozen. Images: the degraded side of the authors' training lists under DATA_ROOT",
-                "(e.g. datasets/dehazing_datasets/train_paths.txt), or DATA_ROOT/<class>/*.png|jpg (a folder per class key)."})
+        description = {"Fine-tunes the DA adapters of the CLIP degradation encoder (CLIP frozen).",
+                "Each image is a degraded image labelled with its class; logits = image features @ text features^T over the "
+                        + "classes' prompts; cross-entropy; Adam. Images: the degraded side of the authors' training lists under "
+                        + "DATA_ROOT (e.g. datasets/dehazing_datasets/train_paths.txt), or DATA_ROOT/<class>/*.png|jpg."})
 public final class FinetuneClipCommand implements Callable<Integer> {
     static final Path DEFAULT_CLIP = Path.of("pretrained_ckpt", "open_clip_model.safetensors");
 

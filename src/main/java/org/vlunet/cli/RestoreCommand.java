@@ -46,7 +46,7 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace existing outputs (inputs are never replaced)")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
     @Override
@@ -57,7 +57,10 @@ public final class RestoreCommand implements Callable<Integer> {
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             JniUtils.setGradMode(false);
             RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite).run(inputs, System.out);
-            for (RestoreJob.Failure f : o.failed()) System.err.println("error: " + f.input() + ": " + f.message());
+            for (RestoreJob.Failure f : o.failed()) {
+                String m = f.message() == null ? "failed" : f.message();
+                System.err.println("error: " + (m.startsWith(f.input().toString()) ? m : f.input() + ": " + m));
+            }
             System.out.println("restored " + o.done().size() + " image(s) into " + output
                     + (o.failed().isEmpty() ? "" : ", " + o.failed().size() + " failed"));
             return o.failed().isEmpty() ? 0 : 1;

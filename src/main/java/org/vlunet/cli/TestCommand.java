@@ -4,6 +4,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import org.vlunet.VluNetModel;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.AuthorsLayout;
+import org.vlunet.data.Degradation;
+import org.vlunet.data.PairFolder;
 import org.vlunet.data.Task;
 import org.vlunet.data.TestSet;
 import org.vlunet.eval.Evaluator;
@@ -20,11 +22,19 @@ import java.util.concurrent.Callable;
 @Command(name = "test", mixinStandardHelpOptions = true,
         description = {"Evaluates a checkpoint on every test set of a task as the authors did: images centre-cropped to a"
                 + " multiple of 16, PSNR/SSIM on RGB in [0,1] (scikit-image conventions), averaged per set.",
-                "Writes OUTPUT/NAME/TASK/{SET/TYPE/*.png, results.json, results.csv, results_images.csv, report.html}."})
+                "Writes OUTPUT/NAME/TASK/{SET/TYPE/*.png, results.json, results.csv, results_images.csv, report.html}.",
+                "With --pairs DIR instead of --task, tests on your own input/target folders the same way."})
 public final class TestCommand implements Callable<Integer> {
 
-    @Option(names = "--task", required = true, paramLabel = "TASK", description = "N, H, R, B, L, NHR or NHRBL")
+    @Option(names = "--task", paramLabel = "TASK", description = "N, H, R, B, L, NHR or NHRBL: its test sets under --data_root")
     String task;
+
+    @Option(names = "--pairs", paramLabel = "DIR", description = {"instead of a task: a paired-folder layout, DIR/input and DIR/target"
+            + " matched by file stem (or one such folder per class); the class from the folder name or --de_type"})
+    Path pairs;
+
+    @Option(names = "--de_type", paramLabel = "CLASS", description = "class of the --pairs images (e.g. derain) when the folder name does not tell")
+    String deType;
 
     @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE",
             description = "checkpoint: the authors' .ckpt, our .safetensors, or any format convert reads")
@@ -55,7 +65,7 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--max_images", defaultValue = "0", paramLabel = "N", description = "at most N images per set (0 = all)")
     int maxImages;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
     @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
@@ -70,8 +80,18 @@ public final class TestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (saveImages && noSaveImages) throw new IllegalArgumentException("--save_images and --no_save_images together");
-        Task t = Task.of(task);
-        List<TestSet> sets = AuthorsLayout.test(dataRoot, t);
+        if ((task == null) == (pairs == null)) throw new IllegalArgumentException("give --task (the authors' test sets) or --pairs DIR");
+        String label;
+        List<TestSet> sets;
+        if (pairs != null) {
+            sets = PairFolder.test(pairs, deType == null ? null : Degradation.of(deType));
+            Path n = pairs.toAbsolutePath().normalize().getFileName();
+            label = n == null ? "pairs" : n.toString();
+        } else {
+            Task t = Task.of(task);
+            sets = AuthorsLayout.test(dataRoot, t);
+            label = t.name();
+        }
         AuthorsLayout.check(sets);
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
@@ -80,12 +100,12 @@ public final class TestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--de_dim " + deDim + " but " + ckpt + " has " + classes + " degradation classes");
             }
             JniUtils.setGradMode(false);
-            Path out = outputPath.resolve(name).resolve(t.name());
-            Evaluator.Options opts = new Evaluator.Options(out, t.name(), ckpt.getFileName().toString(),
+            Path out = outputPath.resolve(name).resolve(label);
+            Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
             // Whole images, as the authors restore them: no automatic tiling.
             Restorer.Options whole = Restorer.Options.defaults().withMaxPixels(0);
-            System.out.println("test " + t.name() + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)");
+            System.out.println("test " + label + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)");
             Evaluator.Outcome o = new Evaluator(model, model.manager(), whole, opts, System.out).run(sets);
             System.out.println();
             System.out.println("wrote " + out.resolve("results.json") + ", results.csv, results_images.csv, report.html");

@@ -6,8 +6,8 @@ import org.vlunet.model.ModuleBlock;
 import java.util.List;
 
 /**
- * A container whose children are named by their position, like torch's nn.Sequential / nn.ModuleList
- * ("resblocks.0", "adapter.3"); positions without parameters (activations) are simply absent.
+ * An nn.Sequential whose parameterless members (activations) are left out: children are named by their
+ * position in the PyTorch Sequential ("adapter.0", "adapter.1", "adapter.3", …).
  */
 final class Indexed<B extends Block> extends ModuleBlock {
     private final List<B> items;
@@ -17,10 +17,6 @@ final class Indexed<B extends Block> extends ModuleBlock {
         if (items.size() != positions.length) throw new IllegalArgumentException("one position per item");
         this.items = List.copyOf(items);
         for (int i = 0; i < positions.length; i++) child(Integer.toString(positions[i]), items.get(i));
-    }
-
-    Indexed(List<B> items) {
-        this(items, java.util.stream.IntStream.range(0, items.size()).toArray());
     }
 
     List<B> items() {

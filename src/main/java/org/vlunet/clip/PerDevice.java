@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * A constant NDArray made once per device and kept as long as the model's parameters (so hot paths never
+ * A constant NDArray (such as the causal mask) made once per device and kept as long as the model's parameters (so hot paths never
  * copy a Java scalar or a mask to the device on each call).
  */
 final class PerDevice {
@@ -28,7 +28,4 @@ final class PerDevice {
         return made.computeIfAbsent(device, d -> maker.apply(anchor.getArray().getManager().newSubManager(d)));
     }
 
-    static PerDevice scalar(Parameter anchor, double value) {
-        return new PerDevice(anchor, m -> m.create((float) value));
-    }
 }

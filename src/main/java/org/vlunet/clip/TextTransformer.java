@@ -20,7 +20,7 @@ public final class TextTransformer {
     private final ClipLayerNorm lnFinal;
     private final Parameter textProjection;
     private final PerDevice causalMask;
-    private final PerDevice scale;
+    private final float scale;
 
     TextTransformer(int contextLength, TokenEmbedding tokenEmbedding, Parameter positionalEmbedding,
                     Transformer transformer, ClipLayerNorm lnFinal, Parameter textProjection) {
@@ -31,7 +31,7 @@ public final class TextTransformer {
         this.lnFinal = lnFinal;
         this.textProjection = textProjection;
         this.causalMask = new PerDevice(positionalEmbedding, m -> m.create(causalMask(contextLength), new Shape(contextLength, contextLength)));
-        this.scale = PerDevice.scalar(positionalEmbedding, transformer.scale());
+        this.scale = (float) transformer.scale();
     }
 
     /** The additive mask: 0 on and below the diagonal, -inf above. */
@@ -52,7 +52,7 @@ public final class TextTransformer {
         }
         long b = s.get(0);
         NDArray x = tokenEmbedding.forward(tokens).add(positionalEmbedding.getArray());
-        x = transformer.forward(x, scale.on(x.getDevice()), causalMask.on(x.getDevice()));
+        x = transformer.forward(x, org.vlunet.model.DeviceConstants.scalar(scale, x.getDevice()), causalMask.on(x.getDevice()));
         x = lnFinal.forward(x);
         // End-token pooling: the end token (49407) has the largest id in every row.
         long w = x.getShape().get(2);

@@ -2,8 +2,8 @@ package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.ModuleList;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** A stack of {@link ResidualAttentionBlock}s under {@code resblocks.i}. */
@@ -12,9 +12,9 @@ public final class Transformer extends ModuleBlock {
     private final double scale;
 
     public Transformer(int width, int layers, int heads) {
-        List<ResidualAttentionBlock> list = new ArrayList<>();
+        ModuleList<ResidualAttentionBlock> list = new ModuleList<>();
         for (int i = 0; i < layers; i++) list.add(new ResidualAttentionBlock(width, heads));
-        blocks = child("resblocks", new Indexed<>(list)).items();
+        blocks = child("resblocks", list).items();
         scale = blocks.get(0).attention().scale();
     }
 

@@ -22,7 +22,7 @@ public final class VisionTransformer extends ModuleBlock {
     private final ClipLayerNorm lnPre;
     private final Transformer transformer;
     private final ClipLayerNorm lnPost;
-    private final PerDevice scale;
+    private final float scale;
 
     public VisionTransformer(ClipConfig.Vision cfg, int embedDim) {
         this.cfg = cfg;
@@ -35,7 +35,7 @@ public final class VisionTransformer extends ModuleBlock {
         lnPre = child("ln_pre", new ClipLayerNorm(w));
         transformer = child("transformer", new Transformer(w, cfg.layers(), cfg.heads()));
         lnPost = child("ln_post", new ClipLayerNorm(w));
-        scale = PerDevice.scalar(positionalEmbedding, transformer.scale());
+        scale = (float) transformer.scale();
     }
 
     /** images (b, 3, S, S), already preprocessed → (b, embedDim). */
@@ -49,13 +49,13 @@ public final class VisionTransformer extends ModuleBlock {
         int w = cfg.width();
         NDArray x = conv1.forward(images); // (b, w, g, g)
         x = x.reshape(b, w, -1).transpose(0, 2, 1); // (b, g*g, w)
-        // A view of a parameter belongs to the parameter's manager: move it to this call's, or it would be kept.
-        NDArray cls = classEmbedding.getArray().reshape(1, 1, w);
-        cls.attach(x.getManager());
-        cls = cls.broadcast(b, 1, w);
+        // a view of the parameter would attach to the parameters' manager, and so would every later result
+        NDArray clsView = classEmbedding.getArray().reshape(1, 1, w);
+        if (clsView != classEmbedding.getArray()) clsView.attach(x.getManager());
+        NDArray cls = clsView.broadcast(b, 1, w);
         x = NDArrays.concat(new NDList(cls, x), 1).add(positionalEmbedding.getArray());
         x = lnPre.forward(x);
-        x = transformer.forward(x, scale.on(x.getDevice()), null);
+        x = transformer.forward(x, org.vlunet.model.DeviceConstants.scalar(scale, x.getDevice()), null);
         NDArray pooled = lnPost.forward(x.get(":, 0, :"));
         return pooled.matMul(proj.getArray());
     }

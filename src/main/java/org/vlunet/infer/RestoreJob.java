@@ -27,7 +27,12 @@ import java.util.stream.Stream;
 public final class RestoreJob {
     static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif");
 
-    public record Item(Path input, Path output, int width, int height, Readout readout, boolean tiled, long millis) {}
+    /** One restored image; {@code tiles} is 1 when it was restored whole. */
+    public record Item(Path input, Path output, int width, int height, Readout readout, int tiles, long millis) {
+        public boolean tiled() {
+            return tiles > 1;
+        }
+    }
 
     public record Failure(Path input, String message) {}
 
@@ -101,7 +106,7 @@ public final class RestoreJob {
             try {
                 Item it = restore(f, target);
                 done.add(it);
-                out.printf("%s -> %s  %dx%d%s  %.1fs%s%n", f, target, it.width(), it.height(), it.tiled() ? " (tiled)" : "",
+                out.printf("%s -> %s  %dx%d%s  %.1fs%s%n", f, target, it.width(), it.height(), it.tiled() ? " (" + it.tiles() + " tiles)" : "",
                         it.millis() / 1000.0, it.readout() == null ? "" : "  read-out: " + it.readout().summary());
             } catch (RuntimeException e) {
                 failed.add(new Failure(f, e.getMessage()));
@@ -115,12 +120,12 @@ public final class RestoreJob {
         RgbImage img = ImageCodec.read(in);
         RgbImage restored;
         Readout readout;
-        boolean tiled;
+        int tiles;
         try (NDManager sub = manager.newSubManager()) {
             new Restorer(null, sub, options).checkSize(img.width(), img.height()); // before any network work
             ImageModel.Conditioned c = model.condition(sub.create(img.pixels(), new Shape(1, 3, img.height(), img.width())));
             Restorer r = new Restorer(c.network(), sub, options);
-            tiled = r.tileFor(img.width(), img.height()) > 0;
+            tiles = r.passes(img.width(), img.height());
             restored = r.restore(img);
             readout = c.readout();
         }
@@ -129,7 +134,7 @@ public final class RestoreJob {
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        return new Item(in, target, img.width(), img.height(), readout, tiled, (System.nanoTime() - t0) / 1_000_000);
+        return new Item(in, target, img.width(), img.height(), readout, tiles, (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static Path real(Path p) {

@@ -97,6 +97,14 @@ public final class Restorer {
         return 0;
     }
 
+    /** How many network passes an image of this size takes (1 when restored whole). */
+    public int passes(int width, int height) {
+        int m = options.multiple(), tile = tileFor(width, height);
+        int pw = width + padding(width, m), ph = height + padding(height, m);
+        if (tile == 0 || (pw <= tile && ph <= tile)) return 1;
+        return new TilePlan(pw, tile, options.overlap(), m).starts().size() * new TilePlan(ph, tile, options.overlap(), m).starts().size();
+    }
+
     /** The restored image, of the input's size; values as the network gives them (not clamped). */
     public RgbImage restore(RgbImage img) {
         int m = options.multiple();

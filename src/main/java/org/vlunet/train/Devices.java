@@ -6,7 +6,7 @@ import ai.djl.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The --device option: {@code cpu}, {@code gpu} (every GPU), {@code gpu:N}, or a list {@code gpu:0,gpu:1}. */
+/** The --device option: {@code auto} (every GPU, else the CPU), {@code cpu}, {@code gpu} (every GPU), {@code gpu:N}, or a list {@code gpu:0,gpu:1}. */
 public final class Devices {
     private Devices() {}
 
@@ -20,7 +20,11 @@ public final class Devices {
         List<Device> out = new ArrayList<>();
         for (String raw : spec.split(",")) {
             String s = raw.trim().toLowerCase(java.util.Locale.ROOT);
-            if (s.equals("cpu")) {
+            if (s.equals("auto")) {
+                // every GPU the engine sees, else the CPU
+                if (gpus == 0) out.add(Device.cpu());
+                for (int i = 0; i < gpus; i++) out.add(Device.gpu(i));
+            } else if (s.equals("cpu")) {
                 out.add(Device.cpu());
             } else if (s.equals("gpu") || s.equals("cuda")) {
                 if (gpus == 0) throw new TrainException("--device " + spec + ": no GPU is visible to the PyTorch engine (use --device cpu)");

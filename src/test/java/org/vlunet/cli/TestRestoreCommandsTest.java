@@ -132,6 +132,23 @@ class TestRestoreCommandsTest {
     }
 
     @Test
+    void testOnPairedFolders(@TempDir Path tmp) throws Exception {
+        Path set = tmp.resolve("MyRain");
+        ImageCodec.writePng(picture(33, 40, 7, 0.05), set.resolve("input/a.png"));
+        ImageCodec.writePng(picture(33, 40, 7, 0), set.resolve("target/a.png"));
+        Object[] r = ScoreCommandTest.run("test", "--pairs", set.toString(), "--ckpt", ckpt.toString(),
+                "--output_path", tmp.resolve("out").toString(), "--no_save_images");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode j = new ObjectMapper().readTree(tmp.resolve("out/final_results/MyRain/results.json").toFile());
+        assertEquals("MyRain", j.get("sets").get(0).get("set").asText());
+        assertEquals("Derain", j.get("sets").get(0).get("type").asText(), "class from the folder name");
+        assertEquals(32, j.get("sets").get(0).get("images_detail").get(0).get("height").asInt());
+        r = ScoreCommandTest.run("test", "--ckpt", ckpt.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("--task") && ((String) r[2]).contains("--pairs"), (String) r[2]);
+    }
+
+    @Test
     void testRefusesBadInputsInOneLine(@TempDir Path tmp) throws Exception {
         Object[] r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", tmp.toString());
         assertEquals(1, r[0]);
@@ -173,7 +190,7 @@ class TestRestoreCommandsTest {
         r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.resolve("tall.png").toString(), "-o", out.toString(),
                 "--tile", "24", "--tile_overlap", "8");
         assertEquals(0, r[0], (String) r[2]);
-        assertTrue(((String) r[1]).contains("(tiled)"), (String) r[1]);
+        assertTrue(((String) r[1]).contains(" tiles)"), (String) r[1]);
     }
 
     /** The real network has global (transposed) attention, so tiles cannot be exact; how close they come. */

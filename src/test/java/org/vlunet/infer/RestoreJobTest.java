@@ -126,7 +126,7 @@ class RestoreJobTest {
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
         String printed = run(job, List.of(f), r);
         assertTrue(r[0].done().get(0).tiled(), printed);
-        assertTrue(printed.contains("(tiled)"), printed);
+        assertTrue(printed.contains(" tiles)"), printed);
         assertEquals(1, model.conditioned.get());
         assertTrue(model.forwards.get() > 4, "forwards " + model.forwards.get());
         // The model is pointwise under one whole-image mean, so the blended tiles give exactly x/2 + mean/2.

@@ -116,7 +116,9 @@ class RestorerTest {
         FakeNet net = new FakeNet(3, 8, 5); // receptive radius 3; margin = overlap/4 = 4
         RgbImage whole = new Restorer(net, manager, Restorer.Options.defaults()).restore(img);
         FakeNet tiledNet = new FakeNet(3, 8, 5);
-        RgbImage tiled = new Restorer(tiledNet, manager, Restorer.Options.defaults().withTile(32, 16)).restore(img);
+        Restorer tiler = new Restorer(tiledNet, manager, Restorer.Options.defaults().withTile(32, 16));
+        RgbImage tiled = tiler.restore(img);
+        assertEquals(tiler.passes(69, 45), tiledNet.calls);
         double d = maxDiff(whole, tiled);
         System.out.printf("tiled (32/16) vs untiled, receptive radius 3, 69x45: max |diff| %.3g over %d tiles%n", d, tiledNet.calls);
         assertTrue(d < 1e-5, "max diff " + d);

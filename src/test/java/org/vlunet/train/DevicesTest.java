@@ -17,6 +17,8 @@ class DevicesTest {
         assertEquals(List.of(Device.gpu(1)), Devices.parse("gpu:1", 2));
         assertEquals(List.of(Device.gpu(0), Device.gpu(1)), Devices.parse("gpu:0, gpu:1", 2));
         assertEquals(3, Devices.parse("cpu,cpu,cpu", 0).size(), "CPU replicas (for checks)");
+        assertEquals(List.of(Device.cpu()), Devices.parse("auto", 0), "auto without a GPU");
+        assertEquals(List.of(Device.gpu(0), Device.gpu(1)), Devices.parse("auto", 2), "auto with GPUs");
     }
 
     @Test
