@@ -171,6 +171,19 @@ class TrainCommandSmokeTest {
     }
 
     @Test
+    void defaultsAreTheAuthorsRecipe() {
+        org.vlunet.cli.TrainCommand c = new org.vlunet.cli.TrainCommand();
+        new CommandLine(c).parseArgs();
+        TrainOptions o = c.options();
+        assertEquals(new Recipe(List.of("denoise_15", "denoise_25", "denoise_50", "derain", "dehaze"), 5, 200, 4, 2e-4, 15, 128,
+                0, 0, java.util.Map.of(), 0.9, 0.999, 1e-8, 0.01), o.recipe());
+        assertEquals(5, o.saveEvery());
+        assertEquals(Path.of("ckpt/VLUNet"), o.checkpointDir());
+        new CommandLine(c).parseArgs("--de_type", "denoise_15,deblur");
+        assertEquals(7, c.options().recipe().deDim(), "deblur needs the five-task network's seven prompts");
+    }
+
+    @Test
     void badInputFailsBeforeAnyWork() {
         assertMessage("unknown degradation 'denoise_99'", args("bad", "--de_type", "denoise_99"));
         assertMessage("--de_dim 5 does not match the configuration's deDim 7", argsWith("--de_dim", "5"));
