@@ -213,6 +213,24 @@ class TorchArchiveTest {
     }
 
     @Test
+    void storagesTooSmallForTheirTensors() throws IOException {
+        TorchFiles.Pickle p = new TorchFiles.Pickle();
+        p.op('}').op('(');
+        p.str("short").tensor("FloatStorage", "0", 12, 0, new long[] {12}, new long[] {1});
+        p.str("past").tensor("FloatStorage", "1", 4, 2, new long[] {2, 2}, new long[] {2, 1});
+        p.op('u').op('.');
+        Path f = dir.resolve("small.pt");
+        TorchFiles.write(f, "small", p.bytes(), Map.of("0", new byte[8], "1", new byte[16]), null, false);
+        try (TorchArchive a = TorchArchive.open(f)) {
+            Map<?, ?> root = (Map<?, ?>) a.root();
+            String m = assertThrows(WeightsException.class, () -> read(root, "short")).getMessage();
+            assertTrue(m.contains("small/data/0 has 8 bytes") && m.contains("need 48"), m);
+            m = assertThrows(WeightsException.class, () -> read(root, "past")).getMessage();
+            assertTrue(m.contains("reaches past the storage's 4 elements"), m);
+        }
+    }
+
+    @Test
     void legacyFormatIsNamed() throws IOException {
         Path f = dir.resolve("legacy.pth");
         byte[] legacy = UnpicklerTest.bytes(0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.');
