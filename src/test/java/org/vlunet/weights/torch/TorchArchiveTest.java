@@ -171,6 +171,20 @@ class TorchArchiveTest {
         assertArrayEquals(new float[] {1f, -2f, 3.5f}, ((HostTensor) root.get("w")).toFloats());
     }
 
+    @Test
+    void tensorsInsideOpaqueValuesMaterialiseToo() throws IOException {
+        TorchFiles.Pickle p = new TorchFiles.Pickle();
+        p.op('}').str("opt").global("some.module", "Thing").op('(');
+        p.tensor("FloatStorage", "0", 2, 0, new long[] {2}, new long[] {1}).op('N');
+        p.op('t').op('R').op('s').op('.');
+        Path f = dir.resolve("opaque.pt");
+        TorchFiles.write(f, "opaque", p.bytes(), Map.of("0", floats(ByteOrder.LITTLE_ENDIAN, 7f, 8f)), null, true);
+        Opaque o = (Opaque) ((Map<?, ?>) TorchArchive.load(f)).get("opt");
+        assertEquals(new Global("some.module", "Thing"), o.type());
+        assertArrayEquals(new float[] {7f, 8f}, ((HostTensor) o.args().get(0)).toFloats());
+        assertSame(Opaque.NONE, o.args().get(1));
+    }
+
     private static String failure(Path f) {
         WeightsException e = assertThrows(WeightsException.class, () -> TorchArchive.open(f).close());
         String m = e.getMessage();
