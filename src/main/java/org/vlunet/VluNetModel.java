@@ -230,7 +230,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         float[][] gdm = rows(net.gdmWeights(f));
         float[][] clip = null;
         if (textAdapter && prompts != null) {
-            clip = rows(f.matMul(promptFeatures().transpose()).softmax(-1));
+            clip = rows(f.matMul(promptFeaturesT()).softmax(-1));
         }
         List<Degradation> promptClasses = prompts == null ? null : prompts.stream().map(VluNetModel::classOfPrompt).toList();
         return new ReadOut(classes(), gdm, prompts, promptClasses, clip);
@@ -283,11 +283,12 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         return 8;
     }
 
-    private NDArray promptFeatures() {
+    /** The prompts' text features, transposed (512, k), made once (an op on a cached array would leave its result here). */
+    private NDArray promptFeaturesT() {
         if (promptFeatures == null) {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray tokens = ClipTokenizer.shared().tokenize(scope, prompts);
-                NDArray t = encoder.textFeatures(tokens);
+                NDArray t = encoder.textFeatures(tokens).transpose();
                 t.attach(manager);
                 promptFeatures = t;
             }

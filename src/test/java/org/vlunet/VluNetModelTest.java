@@ -107,6 +107,11 @@ class VluNetModelTest {
             assertNotNull(r.gdmClass(0));
             assertNotNull(r.clipClass(0));
         }
+        int live = model.manager().getManagedArrays().size();
+        try (NDManager m = model.manager().newSubManager()) {
+            model.readOut(model.features(batch(m, input)));
+        }
+        assertEquals(live, model.manager().getManagedArrays().size(), "nothing left behind on the model's manager");
     }
 
     @Test

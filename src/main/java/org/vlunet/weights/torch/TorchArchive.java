@@ -93,7 +93,7 @@ public final class TorchArchive implements AutoCloseable {
         }
     }
 
-    /** Reads a whole file, every tensor as a {@link HostTensor} (convenient for small files). */
+    /** Reads a whole file, every tensor as a {@link HostTensor}, also inside opaque values (convenient for small files). */
     public static Object load(Path path) {
         try (TorchArchive a = open(path)) {
             return a.materialize(a.root(), new java.util.IdentityHashMap<>());
@@ -248,6 +248,14 @@ public final class TorchArchive implements AutoCloseable {
             LinkedHashSet<Object> c = new LinkedHashSet<>();
             done.put(o, c);
             for (Object v : s) c.add(materialize(v, done));
+            return c;
+        }
+        if (o instanceof Opaque op) {
+            List<Object> args = new ArrayList<>();
+            for (Object v : op.args()) args.add(v == Opaque.NONE ? null : materialize(v, done));
+            Opaque c = new Opaque(op.type(), args);
+            done.put(o, c);
+            c.setState(materialize(op.state(), done));
             return c;
         }
         return o;

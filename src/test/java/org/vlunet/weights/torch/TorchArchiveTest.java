@@ -171,6 +171,20 @@ class TorchArchiveTest {
         assertArrayEquals(new float[] {1f, -2f, 3.5f}, ((HostTensor) root.get("w")).toFloats());
     }
 
+    @Test
+    void tensorsInsideOpaqueValuesMaterialiseToo() throws IOException {
+        TorchFiles.Pickle p = new TorchFiles.Pickle();
+        p.op('}').str("opt").global("some.module", "Thing").op('(');
+        p.tensor("FloatStorage", "0", 2, 0, new long[] {2}, new long[] {1}).op('N');
+        p.op('t').op('R').op('s').op('.');
+        Path f = dir.resolve("opaque.pt");
+        TorchFiles.write(f, "opaque", p.bytes(), Map.of("0", floats(ByteOrder.LITTLE_ENDIAN, 7f, 8f)), null, true);
+        Opaque o = (Opaque) ((Map<?, ?>) TorchArchive.load(f)).get("opt");
+        assertEquals(new Global("some.module", "Thing"), o.type());
+        assertArrayEquals(new float[] {7f, 8f}, ((HostTensor) o.args().get(0)).toFloats());
+        assertSame(Opaque.NONE, o.args().get(1));
+    }
+
     private static String failure(Path f) {
         WeightsException e = assertThrows(WeightsException.class, () -> TorchArchive.open(f).close());
         String m = e.getMessage();
@@ -210,6 +224,24 @@ class TorchArchiveTest {
         TorchFiles.copyWithout(Fixtures.path("e2e_tiny/clip_tuned.pth"), zip, n -> n.endsWith("data.pkl"));
         assertTrue(failure(zip).contains("without <name>/data.pkl"));
         assertTrue(failure(dir.resolve("absent.ckpt")).contains("no such file"));
+    }
+
+    @Test
+    void storagesTooSmallForTheirTensors() throws IOException {
+        TorchFiles.Pickle p = new TorchFiles.Pickle();
+        p.op('}').op('(');
+        p.str("short").tensor("FloatStorage", "0", 12, 0, new long[] {12}, new long[] {1});
+        p.str("past").tensor("FloatStorage", "1", 4, 2, new long[] {2, 2}, new long[] {2, 1});
+        p.op('u').op('.');
+        Path f = dir.resolve("small.pt");
+        TorchFiles.write(f, "small", p.bytes(), Map.of("0", new byte[8], "1", new byte[16]), null, false);
+        try (TorchArchive a = TorchArchive.open(f)) {
+            Map<?, ?> root = (Map<?, ?>) a.root();
+            String m = assertThrows(WeightsException.class, () -> read(root, "short")).getMessage();
+            assertTrue(m.contains("small/data/0 has 8 bytes") && m.contains("need 48"), m);
+            m = assertThrows(WeightsException.class, () -> read(root, "past")).getMessage();
+            assertTrue(m.contains("reaches past the storage's 4 elements"), m);
+        }
     }
 
     @Test
