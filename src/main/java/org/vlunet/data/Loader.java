@@ -2,12 +2,14 @@ package org.vlunet.data;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +31,8 @@ public final class Loader implements Iterator<Batch>, AutoCloseable {
     private int orderEpoch = -1;
     private int[] order;
     private boolean closed;
+    /** The pool's threads, joined on close: the pool reports termination before its threads have exited. */
+    private final List<Thread> workers = new CopyOnWriteArrayList<>();
 
     /**
      * @param numWorkers background threads; 0 makes each batch in the caller's thread when asked for
@@ -59,6 +63,7 @@ public final class Loader implements Iterator<Batch>, AutoCloseable {
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "vlunet-loader-" + n.incrementAndGet());
                 t.setDaemon(true);
+                workers.add(t);
                 return t;
             };
             this.pool = Executors.newFixedThreadPool(numWorkers, tf);
@@ -167,6 +172,7 @@ public final class Loader implements Iterator<Batch>, AutoCloseable {
             pool.shutdownNow();
             try {
                 pool.awaitTermination(30, TimeUnit.SECONDS);
+                for (Thread t : workers) t.join(TimeUnit.SECONDS.toMillis(30));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
