@@ -5,11 +5,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +31,7 @@ public final class Loader implements Iterator<Batch>, AutoCloseable {
     private int orderEpoch = -1;
     private int[] order;
     private boolean closed;
-    /** The pool's threads, joined on close: the pool reports termination before its threads have exited. */
+    /** The pool's threads, joined on close: awaitTermination can return before the last one has exited. */
     private final List<Thread> workers = new CopyOnWriteArrayList<>();
 
     /**
@@ -171,7 +171,6 @@ public final class Loader implements Iterator<Batch>, AutoCloseable {
         if (pool != null) {
             pool.shutdownNow();
             try {
-                pool.awaitTermination(30, TimeUnit.SECONDS);
                 for (Thread t : workers) t.join(TimeUnit.SECONDS.toMillis(30));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
