@@ -14,6 +14,7 @@ import org.vlunet.clip.ClipTokenizer;
 import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
+import org.vlunet.engine.CpuKernels;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.ImageModel;
 import org.vlunet.infer.Readout;
@@ -85,6 +86,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
             throw new WeightsException(where + ": the configuration is unknown; give --config");
         }
         VluNetConfig cfg = ck.config();
+        CpuKernels.prepare();
         NDManager manager = NDManager.newBaseManager(device);
         try {
             VluNet net = new VluNet(cfg.model()).initialize(manager);
@@ -105,6 +107,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
                 }
             }
             boolean text = ck.hasTextAdapter() || (allowFresh && !ck.hasImageAdapter());
+            verifyKernels(net, encoder);
             return new VluNetModel(manager, cfg, net, encoder, ck.prompts(), text, ck.provenance(), ck.path());
         } catch (RuntimeException e) {
             manager.close();
@@ -117,14 +120,24 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         Checkpoint empty = Checkpoint.of(Map.of(), Map.of(), Map.of(), config.validate(), null, null).resolve(null);
         VluNetConfig cfg = empty.config();
         if (cfg.clip() == null) throw new WeightsException("configuration needs a \"clip\" section");
+        CpuKernels.prepare();
         NDManager manager = NDManager.newBaseManager(device);
         try {
             VluNet net = new VluNet(cfg.model()).initialize(manager);
             DegradationEncoder encoder = DegradationEncoder.create(cfg.clip(), manager);
+            verifyKernels(net, encoder);
             return new VluNetModel(manager, cfg, net, encoder, empty.prompts(), true, null, null);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** On the CPU, the engine's kernels for these networks are checked before their first op (see CpuKernels). */
+    private static void verifyKernels(VluNet net, DegradationEncoder encoder) {
+        if (!net.getParameters().valueAt(0).getArray().getDevice().isGpu()) {
+            CpuKernels.verify(net, false);
+            CpuKernels.verify(encoder.clip(), false);
         }
     }
 

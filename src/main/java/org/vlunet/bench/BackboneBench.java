@@ -65,8 +65,10 @@ public final class BackboneBench {
         System.out.printf(Locale.ROOT, "config %s %s%nbatch %d, patch %d, device %s, engine %s %s, %d CPUs visible, intra-op threads %s, load average %s%n",
                 config, c, batch, patch, dev, Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
                 Runtime.getRuntime().availableProcessors(), threads > 0 ? threads : "default", loadAverage());
+        org.vlunet.engine.CpuKernels.prepare();
         try (NDManager base = NDManager.newBaseManager(dev)) {
             VluNet net = new VluNet(c).initialize(base);
+            if (!dev.isGpu()) org.vlunet.engine.CpuKernels.verify(net, !mode.equals("forward"));
             System.out.printf(Locale.ROOT, "parameters %,d%n", StateDict.count(net));
             Parameter probe = StateDict.parameters(net).get("patch_embed.proj.weight");
             Shape image = new Shape(batch, 3, patch, patch);

@@ -50,6 +50,7 @@ public final class TrainBench {
         VluNetConfig cfg = VluNetConfig.load(config);
         List<Device> devices = new ArrayList<>();
         for (String d : device.split(",")) devices.add(Device.fromName(d.trim()));
+        org.vlunet.engine.CpuKernels.prepare();
         Engine.getInstance().setRandomSeed(0);
         try (NDManager m = NDManager.newBaseManager(devices.get(0))) {
             int dd = cfg.model().degradationDim();
@@ -58,6 +59,7 @@ public final class TrainBench {
             for (Device d : devices) {
                 NDManager dm = m.newSubManager(d);
                 VluNet net = new VluNet(cfg.model()).initialize(dm);
+                if (!d.isGpu()) org.vlunet.engine.CpuKernels.verify(net, true);
                 if (first == null) first = net;
                 else StateDict.load(net, StateDict.save(first), true, "replica");
                 // the frozen CLIP encoder (random weights: the cost is the same), or a fixed feature per sample

@@ -179,9 +179,11 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         LabelledImages data = openData(classes);
         Device dev = parseDevice(device);
         var out = System.out;
+        org.vlunet.engine.CpuKernels.prepare();
         try (NDManager manager = NDManager.newBaseManager(dev)) {
             Engine.getInstance().setRandomSeed((int) seed);
             DegradationEncoder encoder = DegradationEncoder.create(clipConfig, manager);
+            if (!dev.isGpu()) org.vlunet.engine.CpuKernels.verify(encoder.clip(), false); // CLIP is frozen: forward only
             Map<String, String> meta = new LinkedHashMap<>();
             if (clipSource != null) {
                 encoder.loadClip(clipTensors, "CLIP weights " + clipSource);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TestCommand.class,
             RestoreCommand.class,
             TrainCommand.class,
+            DoctorCommand.class,
         },
         description = "VLU-Net all-in-one image restoration (CVPR 2025) on Deep Java Library.")
 public final class Main implements Runnable {
@@ -43,12 +44,8 @@ public final class Main implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws Exception {
-            var p = new java.util.Properties();
-            try (var in = Main.class.getResourceAsStream("/vlunet-version.properties")) {
-                if (in != null) p.load(in);
-            }
-            return new String[] {"vlunet " + p.getProperty("version", "unknown")};
+        public String[] getVersion() {
+            return new String[] {org.vlunet.util.Versions.all()};
         }
     }
 }

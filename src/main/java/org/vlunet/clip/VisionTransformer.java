@@ -61,8 +61,9 @@ public final class VisionTransformer extends ModuleBlock {
     }
 
     /** The patch embedding: a p×p, stride-p convolution 3→w without bias ({@code conv1.weight}). */
-    static final class PatchConv extends ModuleBlock {
+    public static final class PatchConv extends ModuleBlock {
         private final Parameter weight;
+        private final int width, patch;
         private final Shape stride;
         private final Shape padding = new Shape(0, 0);
         private final Shape dilation = new Shape(1, 1);
@@ -70,6 +71,16 @@ public final class VisionTransformer extends ModuleBlock {
         PatchConv(int width, int patch) {
             weight = weight("weight", width, 3, patch, patch);
             stride = new Shape(patch, patch);
+            this.width = width;
+            this.patch = patch;
+        }
+
+        public int width() {
+            return width;
+        }
+
+        public int patch() {
+            return patch;
         }
 
         NDArray forward(NDArray x) {

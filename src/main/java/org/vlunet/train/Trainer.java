@@ -11,6 +11,7 @@ import org.vlunet.clip.ClipPreprocessor;
 import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.config.ModelConfig;
 import org.vlunet.config.VluNetConfig;
+import org.vlunet.engine.CpuKernels;
 import org.vlunet.data.AuthorsLayout;
 import org.vlunet.data.DataCheck;
 import org.vlunet.data.Degradation;
@@ -181,6 +182,7 @@ public final class Trainer {
         VluNetConfig config = plan.config();
         StopSignal stop = new StopSignal().installHook(300, () -> System.err.println(
                 "\nstop requested: finishing the current step and writing a checkpoint..."));
+        CpuKernels.prepare();
         try (NDManager root = NDManager.newBaseManager(plan.devices().get(0))) {
             Engine.getInstance().setRandomSeed((int) recipe.seed());
             Checkpoint w = plan.weights();
@@ -202,6 +204,10 @@ public final class Trainer {
                 if (firstWeights == null) firstWeights = StateDict.save(net);
                 DegradationEncoder enc = DegradationEncoder.create(config.clip(), dm);
                 loadEncoder(enc, clipTensors, adapterTensors);
+                if (!d.isGpu()) { // before the first op: the engine's kernels, forward and backward (see CpuKernels)
+                    CpuKernels.verify(net, true);
+                    CpuKernels.verify(enc.clip(), false);
+                }
                 encoders.add(enc);
                 replicas.add(new DataParallel.Replica<>(net, d, enc::features));
             }

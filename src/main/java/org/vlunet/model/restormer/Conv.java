@@ -17,7 +17,7 @@ public final class Conv extends ModuleBlock {
 
     private final Parameter weight;
     private final Shape padding;
-    private final int groups;
+    private final int in, out, kernel, groups;
 
     public Conv(int in, int out, int kernel, int groups) {
         if (in % groups != 0 || out % groups != 0) {
@@ -26,6 +26,25 @@ public final class Conv extends ModuleBlock {
         this.weight = weight("weight", out, in / groups, kernel, kernel);
         this.padding = new Shape(kernel / 2, kernel / 2);
         this.groups = groups;
+        this.in = in;
+        this.out = out;
+        this.kernel = kernel;
+    }
+
+    public int in() {
+        return in;
+    }
+
+    public int out() {
+        return out;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int groups() {
+        return groups;
     }
 
     /** Pointwise (1x1) conv. */

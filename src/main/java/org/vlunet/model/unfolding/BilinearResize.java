@@ -3,6 +3,7 @@ package org.vlunet.model.unfolding;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.LinkedHashMap;
@@ -31,19 +32,23 @@ public final class BilinearResize {
         long[] sh = x.getShape().getShape();
         long s = sh[2], t = sh[3];
         NDArray y = x;
-        if (t != w) y = y.matMul(matrix(t, w, x.getDevice(), owner)); // (b,c,s,w)
-        if (s != h) y = y.swapAxes(2, 3).matMul(matrix(s, h, x.getDevice(), owner)).swapAxes(2, 3); // (b,c,h,w)
+        if (t != w) y = y.matMul(matrix(t, w, x, owner)); // (b,c,s,w)
+        if (s != h) y = y.swapAxes(2, 3).matMul(matrix(s, h, x, owner)).swapAxes(2, 3); // (b,c,h,w)
         return y;
     }
 
-    /** The (in × out) matrix M with out = in-vector · M along one axis, cached. */
-    private synchronized NDArray matrix(long in, long out, Device device, NDManager owner) {
-        String key = in + ">" + out + "@" + device;
+    /** The (in × out) matrix M with out = in-vector · M along one axis, on x's device and in x's type, cached. */
+    private synchronized NDArray matrix(long in, long out, NDArray x, NDManager owner) {
+        Device device = x.getDevice();
+        DataType type = x.getDataType();
+        String key = in + ">" + out + "@" + device + ":" + type;
         NDArray m = cache.get(key);
         if (m == null) {
             NDArray host = owner.create(weights((int) in, (int) out), new Shape(in, out));
-            m = host.toDevice(device, false);
-            if (m != host) host.close();
+            NDArray typed = host.toType(type, false);
+            m = typed.toDevice(device, false);
+            if (typed != m && typed != host) typed.close();
+            if (host != m) host.close();
             cache.put(key, m);
         }
         return m;
