@@ -42,6 +42,33 @@ class ClipPreprocessorTest {
         assertEquals(5, cases);
     }
 
+    /**
+     * Shorter sides well above 224, so the resize shrinks and its antialiasing decides the result (the cases above
+     * never shrink). Inputs: integer stripe patterns rebuilt here exactly; outputs from torchvision
+     * (scripts/fixtures/clip-preprocess-downscale.py).
+     */
+    @Test
+    void matchesTorchvisionWhenDownscaling() {
+        Map<String, HostTensor> io = Fixtures.readAll("clip_preprocess_downscale.safetensors");
+        int[][] sizes = {{481, 321}, {1280, 720}, {300, 1000}};
+        for (int i = 0; i < sizes.length; i++) {
+            int w = sizes[i][0], h = sizes[i][1];
+            float[] px = new float[3 * h * w];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) px[(c * h + y) * w + x] = ((x * x * 3 + y * 7 + c * 50 + (x * y) % 17) % 256) / 255f;
+                }
+            }
+            float[] got = ClipPreprocessor.preprocess(new RgbImage(w, h, px));
+            float[] want = io.get("output" + i).toFloats();
+            assertEquals(want.length, got.length);
+            double max = 0;
+            for (int j = 0; j < want.length; j++) max = Math.max(max, Math.abs(got[j] - want[j]));
+            System.out.printf("ClipPreprocessorTest downscale %dx%d: max abs %.3g%n", w, h, max);
+            assertTrue(max <= 1e-4, w + "x" + h + " max abs error " + max);
+        }
+    }
+
     @Test
     void weightsAreNormalisedWindows() {
         for (int[] io : new int[][] {{128, 224}, {373, 224}, {224, 224}, {1000, 224}}) {

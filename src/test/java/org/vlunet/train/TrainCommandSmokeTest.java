@@ -163,6 +163,33 @@ class TrainCommandSmokeTest {
         assertTrue(e.getMessage().contains("another configuration") && e.getMessage().contains("batch_size 4 vs 2"), e.getMessage());
     }
 
+    /**
+     * A stop in the middle of an epoch (step 22 = epoch 5, batch 2) and --resume: the loader continues at the next
+     * batch, so every later step sees the same batch, rate and loss as a run that never stopped.
+     */
+    @Test
+    void resumeFromTheMiddleOfAnEpochContinuesWithoutAGap() throws Exception {
+        assertEquals(0, train(args("straight", "--max_steps", "28")));
+        assertEquals(0, train(args("mid", "--max_steps", "22")));
+        assertEquals(new Position(5, 2, 22), TrainState.read(tmp.resolve("ckpt/mid").resolve(Checkpoints.STATE)).position());
+        assertEquals(0, train(args("mid", "--resume", "--max_steps", "28")));
+        JsonNode resume = log("mid", "resume").get(0);
+        assertEquals(22, resume.get("step").asLong());
+        assertEquals(5, resume.get("epoch").asInt());
+        assertEquals(2, resume.get("batch").asInt());
+        List<JsonNode> straight = log("straight", "step"), mid = log("mid", "step");
+        assertEquals(28, mid.size());
+        LrSchedule s = new LrSchedule(2e-3, 1, 10, 4);
+        for (int i = 0; i < 28; i++) {
+            assertEquals(i, mid.get(i).get("step").asLong(), "the step counter continues");
+            assertEquals(i / 4, mid.get(i).get("epoch").asInt(), "step " + i);
+            assertEquals(s.rate(i), mid.get(i).get("lr").asDouble(), 1e-15, "the rate continues");
+            double a = straight.get(i).get("loss").asDouble(), b = mid.get(i).get("loss").asDouble();
+            assertEquals(a, b, 1e-6 * Math.abs(a), "step " + i + ": the same batch as the uninterrupted run");
+        }
+        assertEquals(new Position(7, 0, 28), TrainState.read(tmp.resolve("ckpt/mid").resolve(Checkpoints.STATE)).position());
+    }
+
     /** The checks the command runs before any work. */
     static Trainer.Plan plan(List<String> a) {
         org.vlunet.cli.TrainCommand c = new org.vlunet.cli.TrainCommand();
