@@ -35,8 +35,8 @@ import java.util.function.Supplier;
  * </ol>
  */
 public class CpuKernels {
-    /** What a check found: the route it ran under and the faults (none: right). */
-    public record Finding(Route route, String what, List<KernelCheck.Fault> faults) {}
+    /** What a check found: the route it ran under, the faults (none: right) and how long it took. */
+    public record Finding(Route route, String what, List<KernelCheck.Fault> faults, long millis) {}
 
     private static final CpuKernels PROCESS = new CpuKernels(NativeControls.PROCESS, RouteMemory.user(), Machine.signature(),
             Machine.isX86(), KernelProbe::run, line -> System.err.println(line));
@@ -180,9 +180,11 @@ public class CpuKernels {
     }
 
     private List<KernelCheck.Fault> run(List<ConvShape> shapes, boolean backward, VluNet net) {
+        long t0 = System.nanoTime();
         List<KernelCheck.Fault> faults = new ArrayList<>(runConvolutions(shapes, backward));
         if (faults.isEmpty() && net != null) faults.addAll(runNetwork(net));
-        findings.add(new Finding(route, ConvShape.describe(shapes) + (net != null ? " and a whole network forward" : ""), faults));
+        findings.add(new Finding(route, ConvShape.describe(shapes) + (backward ? " forward and backward" : " forward")
+                + (net != null ? ", and a whole network forward" : ""), faults, (System.nanoTime() - t0) / 1_000_000));
         return faults;
     }
 

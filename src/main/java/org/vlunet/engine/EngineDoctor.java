@@ -64,7 +64,7 @@ public final class EngineDoctor {
         out.println("checked in this process:");
         for (CpuKernels.Finding f : guard.findings()) {
             out.println("  " + f.what() + " with " + f.route().description() + ": "
-                    + (f.faults().isEmpty() ? "right" : f.faults().size() + " wrong, first " + f.faults().get(0)));
+                    + (f.faults().isEmpty() ? "right" : f.faults().size() + " wrong, first " + f.faults().get(0)) + " (" + f.millis() + " ms)");
         }
         out.println("route: " + guard.route().description() + " (" + guard.why() + ")");
         out.println("remembered in: " + guard.memoryFile());
