@@ -2,6 +2,7 @@
 # Times the VLU-Net restoration network (forward, forward+backward) from the built jar.
 # Usage: scripts/bench-backbone.sh [--config vlunet-nhrbl] [--batch 1] [--patch 128] [--device cpu|gpu]
 #                                  [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
+#                                  [--cpu_route default|sse41|native]  (time a CPU convolution route unchecked)
 # Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -24,7 +24,8 @@ import java.util.Locale;
  * ms per iteration after a warm-up, each iteration in its own NDManager scope. Random weights and inputs.
  *
  * <pre>java -cp target/vlunet.jar org.vlunet.bench.BackboneBench [--config vlunet-nhrbl] [--batch 1]
- *     [--patch 128] [--device cpu|gpu|gpu:N] [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]</pre>
+ *     [--patch 128] [--device cpu|gpu|gpu:N] [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
+ *     [--cpu_route default|sse41|native]</pre>
  */
 public final class BackboneBench {
     private BackboneBench() {}
@@ -32,10 +33,12 @@ public final class BackboneBench {
     public static void main(String[] args) {
         String config = "vlunet-nhrbl", mode = "both", device = null;
         int batch = 1, patch = 128, warmup = 2, iters = 5, threads = 0;
+        org.vlunet.engine.Route route = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
-                System.out.println("options: --config NAME|FILE --batch N --patch N --device cpu|gpu|gpu:N --warmup N --iters N --mode forward|train|both --threads N (CPU intra-op threads)");
+                System.out.println("options: --config NAME|FILE --batch N --patch N --device cpu|gpu|gpu:N --warmup N --iters N --mode forward|train|both --threads N (CPU intra-op threads)"
+                        + " --cpu_route default|sse41|native (time that CPU convolution route unchecked; results may be wrong)");
                 return;
             }
             if (i + 1 >= args.length) fail(a + " needs a value");
@@ -48,6 +51,7 @@ public final class BackboneBench {
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--iters" -> iters = positive(a, v);
                 case "--threads" -> threads = positive(a, v);
+                case "--cpu_route" -> route = cpuRoute(v);
                 case "--mode" -> {
                     if (!v.equals("forward") && !v.equals("train") && !v.equals("both")) fail("--mode must be forward, train or both, got " + v);
                     mode = v;
@@ -65,7 +69,10 @@ public final class BackboneBench {
         System.out.printf(Locale.ROOT, "config %s %s%nbatch %d, patch %d, device %s, engine %s %s, %d CPUs visible, intra-op threads %s, load average %s%n",
                 config, c, batch, patch, dev, Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
                 Runtime.getRuntime().availableProcessors(), threads > 0 ? threads : "default", loadAverage());
+        if (route != null) org.vlunet.engine.CpuKernels.benchmarkUnchecked(route);
         org.vlunet.engine.CpuKernels.prepare();
+        System.out.println("CPU convolution route: " + org.vlunet.engine.CpuKernels.process().route()
+                + " (" + org.vlunet.engine.CpuKernels.process().why() + ")");
         try (NDManager base = NDManager.newBaseManager(dev)) {
             VluNet net = new VluNet(c).initialize(base);
             if (!dev.isGpu()) org.vlunet.engine.CpuKernels.verify(net, !mode.equals("forward"));
@@ -98,6 +105,15 @@ public final class BackboneBench {
             }
             System.out.printf(Locale.ROOT, "peak RSS %s%s%n", peakRss(),
                     dev.isGpu() ? String.format(Locale.ROOT, ", GPU memory in use (max sampled) %.0f MiB", gpuPeak / 1048576.0) : "");
+        }
+    }
+
+    private static org.vlunet.engine.Route cpuRoute(String v) {
+        try {
+            return org.vlunet.engine.Route.valueOf(v.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            fail("--cpu_route must be default, sse41 or native, got " + v);
+            return null;
         }
     }
 

@@ -50,6 +50,7 @@ public class CpuKernels {
     private final Set<String> verified = new HashSet<>();
     private final List<Finding> findings = new ArrayList<>();
     private boolean prepared;
+    private boolean unchecked;
     private Route route = Route.DEFAULT;
     private String why = "not prepared";
 
@@ -91,6 +92,21 @@ public class CpuKernels {
     /** Checks the convolutions of every shipped configuration (tests and {@code doctor}). */
     public static void verifyShipped(boolean backward) {
         PROCESS.check(null, ConvShape.shipped(), backward, null);
+    }
+
+    /**
+     * For benchmarks only: runs the given route with no checks, so that a route known to be wrong can still be
+     * timed against the others. Must come before the engine's first convolution; results may be wrong.
+     */
+    public static void benchmarkUnchecked(Route r) {
+        synchronized (PROCESS) {
+            if (PROCESS.prepared) throw new IllegalStateException("the CPU route was already chosen");
+            PROCESS.prepared = true;
+            PROCESS.unchecked = true;
+            PROCESS.why = "forced for a benchmark, unchecked";
+            PROCESS.apply(r);
+            PROCESS.say.accept("vlunet: CPU convolutions: " + r.description() + ", UNCHECKED (benchmark timing only; results may be wrong)");
+        }
     }
 
     public synchronized Route route() {
@@ -149,6 +165,7 @@ public class CpuKernels {
 
     synchronized void check(String network, Collection<ConvShape> shapes, boolean backward, VluNet net) {
         choose(null);
+        if (unchecked) return;
         List<ConvShape> todo = shapes.stream().filter(s -> !verified.contains(key(s, backward))).toList();
         VluNet whole = net != null && !verified.contains(network) ? net : null;
         if (todo.isEmpty() && whole == null) return;
