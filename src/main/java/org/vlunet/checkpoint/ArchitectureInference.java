@@ -29,7 +29,7 @@ public final class ArchitectureInference {
         return out;
     }
 
-    /** The backbone's configuration (REFERENCE.md §1) from its state-dict shapes. */
+    /** The backbone's configuration from its state-dict shapes. */
     public static ModelConfig model(Map<String, long[]> s) {
         long[] embed = need(s, "patch_embed.proj.weight", 4);
         int dim = (int) embed[0];

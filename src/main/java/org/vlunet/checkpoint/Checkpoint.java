@@ -242,7 +242,7 @@ public final class Checkpoint {
         return Arrays.stream(Degradation.values()).limit(deDim).map(d -> d.key).toList();
     }
 
-    /** The fine-tuning prompts of these classes, in the authors' prompt order (REFERENCE.md §2). */
+    /** The fine-tuning prompts of these classes, in the authors' prompt order. */
     static List<String> defaultPrompts(List<String> classes) {
         return Degradation.clipPromptOrder().stream().filter(d -> classes.contains(d.key)).map(d -> d.prompt).toList();
     }

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every key and shape of the authors' state dicts for a configuration (REFERENCE.md §1, §2), in their order:
+ * Every key and shape of the authors' state dicts for a configuration, in their order:
  * the VLUNet backbone, the open_clip model and the DA adapters. Lets a checkpoint be checked against a
  * configuration, and its parts counted, without building the networks.
  */

@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Fine-tunes the DA adapter as the authors do (REFERENCE.md §2): CLIP frozen; logits = image features @ text
+ * Fine-tunes the DA adapter as the authors do: CLIP frozen; logits = image features @ text
  * featuresᵀ over the prompts of the selected classes (in prompt order), cross-entropy against the class, Adam.
  * CLIP's image embeddings depend only on the (deterministic) input, so they are computed once and reused every
  * epoch; the prompt embeddings likewise. A held-out part of the data gives per-epoch loss and top-1 accuracy.
@@ -89,7 +89,7 @@ public final class AdapterFinetuner {
         this.adam = new Adam(StateDict.parameters(encoder.adapter()), settings.lr(), manager);
     }
 
-    /** The classes of the logits, in prompt order (REFERENCE.md §2: haze before rain). */
+    /** The classes of the logits, in prompt order (the authors' prompt order: haze before rain). */
     public List<Degradation> classes() {
         return order;
     }

@@ -6,7 +6,7 @@ import org.vlunet.config.ClipConfig;
 import org.vlunet.model.ModuleBlock;
 
 /**
- * open_clip's CLIP (REFERENCE.md §2) with its state-dict names: the vision tower under {@code visual.}, the
+ * open_clip's CLIP (ViT-B-32 layout) with its state-dict names: the vision tower under {@code visual.}, the
  * text tower at the top level, and {@code logit_scale} (0-d; unused by VLU-Net but part of the layout).
  */
 public final class Clip extends ModuleBlock {

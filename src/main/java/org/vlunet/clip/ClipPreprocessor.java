@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * CLIP's image preprocessing on a [0, 1] RGB image (REFERENCE.md §2), in pure Java: resize so the shorter side
+ * CLIP's image preprocessing on a [0, 1] RGB image (open_clip's ViT-B-32 transform), in pure Java: resize so the shorter side
  * is 224 with antialiased bicubic resampling (torch/torchvision tensor semantics, a = −0.5), centre-crop
  * 224×224, normalise with OpenAI's mean and std. The resize is separable; each axis is a small weight matrix
  * (PyTorch's float32 weights, applied with float64 sums) cached by size. Thread-safe.

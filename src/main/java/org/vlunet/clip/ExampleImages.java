@@ -23,7 +23,7 @@ public final class ExampleImages implements LabelledImages {
         this.examples = List.copyOf(examples);
     }
 
-    /** The training lists of {@code classes} under the authors' datasets root (REFERENCE.md §3). */
+    /** The training lists of {@code classes} under the authors' datasets root. */
     public static ExampleImages authorsLists(Path root, List<Degradation> classes) {
         return new ExampleImages(AuthorsLayout.train(root, classes).check().distinct());
     }

@@ -1,7 +1,7 @@
 package org.vlunet.config;
 
 /**
- * The CLIP degradation encoder (open_clip layout, REFERENCE.md §2). JSON keys as under "clip" in configs/*.json.
+ * The CLIP degradation encoder (open_clip layout, {@code model_degradation.} in the authors' checkpoints). JSON keys as under "clip" in configs/*.json.
  */
 public record ClipConfig(int embedDim, Vision vision, Text text) {
 

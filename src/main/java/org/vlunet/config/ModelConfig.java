@@ -3,7 +3,7 @@ package org.vlunet.config;
 import java.util.Arrays;
 
 /**
- * The restoration network's shape (REFERENCE.md §1). JSON keys as written under "model" in configs/*.json.
+ * The restoration network's shape (the authors' Restormer-based unfolding network, {@code net.} in their checkpoints). JSON keys as written under "model" in configs/*.json.
  *
  * @param dim base width C; level widths are C, 2C, 4C, 8C
  * @param numBlocks transformer blocks per level (4 levels)

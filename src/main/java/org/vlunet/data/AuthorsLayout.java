@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The authors' dataset layout under a datasets root (default {@code ./datasets}, option {@code --data_root}):
- * list files of {@code degraded,clean} lines, per class for training and per set for testing (REFERENCE.md §3).
+ * list files of {@code degraded,clean} lines, per class for training and per set for testing.
  */
 public final class AuthorsLayout {
     private AuthorsLayout() {}

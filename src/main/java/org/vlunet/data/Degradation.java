@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The degradation classes of VLU-Net with the authors' ids (REFERENCE.md §3), their CLIP prompts (§2) and the
+ * The degradation classes of VLU-Net with the authors' ids (0 to 6), their CLIP prompts and the
  * training oversampling of the authors' recipe.
  */
 public enum Degradation {
@@ -44,7 +44,7 @@ public enum Degradation {
     }
 
     /**
-     * The CLIP fine-tuning prompts in the order of REFERENCE.md §2 ("noise", "many noise", "large amount of noise",
+     * The CLIP fine-tuning prompts in the authors' order ("noise", "many noise", "large amount of noise",
      * "haze", "rain", "blur", "low light"): note haze comes before rain there, unlike the class ids.
      */
     public static List<Degradation> clipPromptOrder() {

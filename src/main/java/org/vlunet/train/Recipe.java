@@ -26,7 +26,7 @@ public record Recipe(List<String> deTypes, int deDim, int epochs, int batchSize,
         repeat = repeat == null ? Map.of() : new TreeMap<>(repeat);
     }
 
-    /** The authors' recipe for these classes (REFERENCE.md §3); batch 4, patch 128. */
+    /** The authors' recipe for these classes; batch 4, patch 128. */
     public static Recipe authors(List<String> deTypes, int deDim) {
         return new Recipe(deTypes, deDim, 200, 4, 2e-4, 15, 128, 0, 0, Map.of(), 0.9, 0.999, 1e-8, 0.01);
     }
