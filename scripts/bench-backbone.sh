@@ -3,6 +3,7 @@
 # Usage: scripts/bench-backbone.sh [--config vlunet-nhrbl] [--batch 1] [--patch 128] [--device cpu|gpu]
 #                                  [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
 #                                  [--cpu_route default|sse41|native]  (time a CPU convolution route unchecked)
+#                                  [--count_ops]  (native ops issued per forward and per forward+backward)
 # Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times the training step (CLIP features, forward, L1 loss, backward, AdamW) from the built jar.
 # Usage: scripts/bench-train.sh [--config vlunet-nhr] [--batch 4] [--patch 128] [--device cpu|gpu|gpu:0,gpu:1]
-#                               [--warmup 2] [--steps 5] [--no_clip]
+#                               [--warmup 2] [--steps 5] [--no_clip] [--count_ops]  (native ops issued per part of a step)
 # Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."

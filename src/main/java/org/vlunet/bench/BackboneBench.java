@@ -25,7 +25,7 @@ import java.util.Locale;
  *
  * <pre>java -cp target/vlunet.jar org.vlunet.bench.BackboneBench [--config vlunet-nhrbl] [--batch 1]
  *     [--patch 128] [--device cpu|gpu|gpu:N] [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
- *     [--cpu_route default|sse41|native]</pre>
+ *     [--cpu_route default|sse41|native] [--count_ops]</pre>
  */
 public final class BackboneBench {
     private BackboneBench() {}
@@ -34,12 +34,18 @@ public final class BackboneBench {
         String config = "vlunet-nhrbl", mode = "both", device = null;
         int batch = 1, patch = 128, warmup = 2, iters = 5, threads = 0;
         org.vlunet.engine.Route route = null;
+        boolean countOps = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println("options: --config NAME|FILE --batch N --patch N --device cpu|gpu|gpu:N --warmup N --iters N --mode forward|train|both --threads N (CPU intra-op threads)"
-                        + " --cpu_route default|sse41|native (time that CPU convolution route unchecked; results may be wrong)");
+                        + " --cpu_route default|sse41|native (time that CPU convolution route unchecked; results may be wrong)"
+                        + " --count_ops (native ops issued by one forward / one forward+backward)");
                 return;
+            }
+            if (a.equals("--count_ops")) {
+                countOps = true;
+                continue;
             }
             if (i + 1 >= args.length) fail(a + " needs a value");
             String v = args[++i];
@@ -91,6 +97,10 @@ public final class BackboneBench {
                     gpuPeak = Math.max(gpuPeak, gpuUsed(dev));
                 }
                 report("forward", ms, batch);
+                if (countOps) {
+                    System.out.println("native ops per forward: "
+                            + OpCount.during(() -> forward(base, net, image, feature)).describe());
+                }
             }
             if (!mode.equals("forward")) {
                 for (int i = 0; i < warmup; i++) train(base, net, probe, image, feature);
@@ -102,6 +112,10 @@ public final class BackboneBench {
                     gpuPeak = Math.max(gpuPeak, gpuUsed(dev));
                 }
                 report("forward+backward", ms, batch);
+                if (countOps) {
+                    System.out.println("native ops per forward+backward: "
+                            + OpCount.during(() -> train(base, net, probe, image, feature)).describe());
+                }
             }
             System.out.printf(Locale.ROOT, "peak RSS %s%s%n", peakRss(),
                     dev.isGpu() ? String.format(Locale.ROOT, ", GPU memory in use (max sampled) %.0f MiB", gpuPeak / 1048576.0) : "");

@@ -26,15 +26,17 @@ import java.util.Locale;
  * (GPU: the most the device reported in use; CPU: the process's peak resident set).
  *
  * <pre>java -cp vlunet.jar org.vlunet.bench.TrainBench [--config vlunet-nhr] [--batch 4] [--patch 128]
- *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1] [--no_clip]</pre>
+ *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1] [--no_clip] [--count_ops]</pre>
  * The frozen CLIP encoder (random weights of the configured size) runs on each batch unless --no_clip.
+ * {@code --count_ops} profiles one more step, part by part, and prints the native ops each part issued
+ * ({@link OpCount}).
  */
 public final class TrainBench {
 
     public static void main(String[] args) throws Exception {
         String config = "vlunet-nhr", device = "cpu";
         int batch = 4, patch = 128, steps = 5, warmup = 2;
-        boolean clip = true;
+        boolean clip = true, countOps = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> config = args[++i];
@@ -44,6 +46,7 @@ public final class TrainBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--device" -> device = args[++i];
                 case "--no_clip" -> clip = false;
+                case "--count_ops" -> countOps = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -103,6 +106,7 @@ public final class TrainBench {
                             s < warmup ? " (warm-up)" : "");
                     if (Float.isNaN(probe)) throw new IllegalStateException("weights became NaN");
                 }
+                if (countOps) countStep(dp, opt, b);
             }
             double ms = totalMs / steps;
             String mem = peakGpu > 0 ? String.format(Locale.ROOT, "%.2f GiB GPU (in use, max over steps)", peakGpu / 1073741824.0)
@@ -112,6 +116,21 @@ public final class TrainBench {
                             + ", " + Runtime.getRuntime().availableProcessors() + " cores)",
                     batch, patch, ms, optMs / steps, batch / (ms / 1000), mem);
         }
+    }
+
+    /** One more step under the profiler, part by part: the native ops each issues. */
+    private static void countStep(DataParallel<VluNet> dp, AdamW opt, TrainBatch b) {
+        OpCount.Counts zero = OpCount.during(dp::zeroGrad);
+        double[] loss = new double[1];
+        OpCount.Counts fwdBwd = OpCount.during(() -> loss[0] = dp.lossAndGradients(b));
+        OpCount.Counts update = OpCount.during(() -> opt.step(2e-4));
+        OpCount.Counts broadcast = OpCount.during(dp::broadcast);
+        System.out.printf(Locale.ROOT, "native ops per step: zero grads %s; forward (CLIP included), loss, backward %s;"
+                        + " AdamW %s; broadcast %s; issued in all %d%n",
+                zero.describe(), fwdBwd.describe(), update.describe(), broadcast.describe(),
+                zero.issued() + fwdBwd.issued() + update.issued() + broadcast.issued());
+        System.out.println("  most issued in forward+backward: " + fwdBwd.top(8));
+        System.out.println("  most issued in AdamW: " + update.top(6));
     }
 
     /** VmHWM of /proc/self/status (Linux), else the heap's peak. */
