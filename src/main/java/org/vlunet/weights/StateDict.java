@@ -90,11 +90,23 @@ public final class StateDict {
 
     /** Writes one tensor's values into an initialised parameter, in place (its gradient stays attached). */
     public static void assign(Parameter p, HostTensor t) {
-        NDArray a = p.getArray();
-        if (t.dtype() == HostTensor.DType.F32) {
-            a.set(t.bytes().asFloatBuffer());
-        } else {
-            a.set(java.nio.FloatBuffer.wrap(t.toFloats()));
+        copyInto(p.getArray(), t);
+    }
+
+    /**
+     * Writes host values into {@code a}'s own storage, on its device. DJL's {@code set(Buffer)} would give the array
+     * new storage instead, cutting a parameter that is a view of the optimizer's flat buffer off that buffer.
+     */
+    public static void copyInto(NDArray a, HostTensor t) {
+        boolean recording = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false); // an in-place write to a trained leaf is not part of any graph
+        try (ai.djl.ndarray.NDManager tmp = a.getManager().newSubManager(a.getDevice())) {
+            NDArray src = t.dtype() == HostTensor.DType.F32
+                    ? tmp.create(t.bytes().asFloatBuffer(), a.getShape())
+                    : tmp.create(java.nio.FloatBuffer.wrap(t.toFloats()), a.getShape());
+            a.set(new ai.djl.ndarray.index.NDIndex("..."), src.toType(a.getDataType(), false));
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(recording);
         }
     }
 

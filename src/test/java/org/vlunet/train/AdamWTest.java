@@ -127,6 +127,96 @@ class AdamWTest {
     }
 
     @Test
+    void flatBuffersGiveTheSameNumbersAsPerParameterUpdates() {
+        // the whole buffer in one chunk (as on a GPU), and one chunk per parameter
+        flatAgainstPerParameter(Long.MAX_VALUE);
+        flatAgainstPerParameter(5);
+    }
+
+    private static void flatAgainstPerParameter(long chunk) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Toy a = new Toy().initialize(m), b = new Toy().initialize(m);
+            StateDict.load(b, StateDict.save(a), true, "copy");
+            Map<String, Parameter> pa = new LinkedHashMap<>(), pb = new LinkedHashMap<>();
+            pa.put("w", a.w);
+            pa.put("tiny", a.tiny);
+            pb.put("w", b.w);
+            pb.put("tiny", b.tiny);
+            NDArray before = a.w.getArray();
+            try (AdamW flat = new AdamW(pa, AdamW.Settings.torchDefaults(), m, true, chunk);
+                 AdamW each = new AdamW(pb, AdamW.Settings.torchDefaults(), m, false, AdamW.CPU_CHUNK)) {
+                assertTrue(flat.flat());
+                assertTrue(!each.flat());
+                assertTrue(before != a.w.getArray(), "the parameter now lives in the optimizer's buffer");
+                assertArrayEquals(b.w.getArray().toFloatArray(), a.w.getArray().toFloatArray(), "moving changes no value");
+                double[] lrs = {0.1, 0.05, 0.2, 0.01};
+                for (double lr : lrs) {
+                    flat.zeroGrad();
+                    backward(a, m);
+                    each.zeroGrad();
+                    backward(b, m);
+                    assertEquals(2, flat.step(lr));
+                    assertEquals(2, each.step(lr));
+                    assertArrayEquals(b.w.getArray().toFloatArray(), a.w.getArray().toFloatArray());
+                    assertArrayEquals(b.tiny.getArray().toFloatArray(), a.tiny.getArray().toFloatArray());
+                }
+                Map<String, HostTensor> sa = flat.state(), sb = each.state();
+                assertEquals(sb.keySet(), sa.keySet());
+                for (String k : sb.keySet()) assertArrayEquals(sb.get(k).toFloats(), sa.get(k).toFloats(), k);
+
+                // the flat state loads into a per-parameter optimizer and back, and both go on alike
+                each.loadState(sa, "flat state");
+                flat.loadState(sb, "per-parameter state");
+                flat.zeroGrad();
+                backward(a, m);
+                each.zeroGrad();
+                backward(b, m);
+                flat.step(0.03);
+                each.step(0.03);
+                assertArrayEquals(b.w.getArray().toFloatArray(), a.w.getArray().toFloatArray());
+                assertEquals(5, flat.stepCount("tiny"));
+            }
+        }
+    }
+
+    @Test
+    void aParameterWithoutGradientOnOneStepIsSkippedAsTorchDoes() {
+        // step 1 reaches only w; from then on the step counts differ and the flat group is updated per parameter
+        try (NDManager m = NDManager.newBaseManager()) {
+            Toy a = new Toy().initialize(m), b = new Toy().initialize(m);
+            StateDict.load(b, StateDict.save(a), true, "copy");
+            Map<String, Parameter> pa = new LinkedHashMap<>(Map.of("w", a.w, "tiny", a.tiny));
+            Map<String, Parameter> pb = new LinkedHashMap<>(Map.of("w", b.w, "tiny", b.tiny));
+            try (AdamW flat = new AdamW(pa, AdamW.Settings.torchDefaults(), m);
+                 AdamW each = new AdamW(pb, AdamW.Settings.torchDefaults(), m, false, AdamW.CPU_CHUNK)) {
+                for (Toy t : new Toy[] {a, b}) {
+                    try (NDManager sub = m.newSubManager()) {
+                        Gradients.record(true);
+                        Gradients.backward(t.w.getArray().square().sum());
+                        Gradients.record(false);
+                    }
+                }
+                double[] tinyBefore = values(a.tiny);
+                assertEquals(1, flat.step(0.1));
+                assertEquals(1, each.step(0.1));
+                assertArrayEquals(tinyBefore, values(a.tiny), "no gradient, no decay");
+                for (int s = 0; s < 2; s++) {
+                    flat.zeroGrad();
+                    backward(a, m);
+                    each.zeroGrad();
+                    backward(b, m);
+                    flat.step(0.05);
+                    each.step(0.05);
+                }
+                assertEquals(3, flat.stepCount("w"));
+                assertEquals(2, flat.stepCount("tiny"));
+                assertArrayEquals(b.w.getArray().toFloatArray(), a.w.getArray().toFloatArray());
+                assertArrayEquals(b.tiny.getArray().toFloatArray(), a.tiny.getArray().toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void epsIsAddedAfterBiasCorrection() {
         // first step with g = 1e-8: √v̂ = |g| = eps, so the step is lr·g/(|g| + eps) = lr/2 (DJL's form gives ≈ lr·0.97)
         try (NDManager m = NDManager.newBaseManager()) {
