@@ -159,7 +159,8 @@ public final class Evaluator {
         Readout readout;
         try (NDManager sub = manager.newSubManager()) {
             ImageModel.Conditioned c = model.condition(degraded, sub);
-            restored = new Restorer(c.network(), sub, restorerOptions).restore(degraded).clamped();
+            restored = new Restorer(c.network(), sub, restorerOptions, notice -> System.err.println(s.name() + " / " + s.type() + " / "
+                    + nameFile(pair).getFileName() + ": " + notice)).restore(degraded).clamped();
             readout = c.readout();
         }
         MetricOptions m = opts.metric();
