@@ -282,7 +282,18 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
     /** Computes the degradation feature of the whole image (1, 3, H, W) once; tiles of it are restored under it. */
     @Override
     public Conditioned condition(NDArray image01) {
-        NDArray f = features(image01);
+        return conditioned(features(image01));
+    }
+
+    /** As above from the host image: only CLIP's preprocessed input goes to the device, never the whole image. */
+    @Override
+    public Conditioned condition(RgbImage image, NDManager manager) {
+        int size = config.clip().vision().imageSize();
+        NDArray input = ClipPreprocessor.stack(manager, List.of(ClipPreprocessor.preprocess(image, size)), size);
+        return conditioned(encoder.features(onDevice(input)));
+    }
+
+    private Conditioned conditioned(NDArray f) {
         ReadOut r = readOut(f);
         return new Conditioned(batch -> {
             long n = batch.getShape().get(0);

@@ -68,6 +68,13 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
+    @Option(names = "--tile", defaultValue = "0", paramLabel = "N",
+            description = "restore in N x N blended tiles so memory is bounded by the tile (default 0: whole images, as the authors; tiled scores differ slightly)")
+    int tile;
+
+    @Option(names = "--tile_overlap", defaultValue = "64", paramLabel = "M", description = "overlap of neighbouring tiles with --tile, at most half a tile (default ${DEFAULT-VALUE})")
+    int overlap;
+
     @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
     boolean resume;
 
@@ -103,9 +110,11 @@ public final class TestCommand implements Callable<Integer> {
             Path out = outputPath.resolve(name).resolve(label);
             Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
-            // Whole images, as the authors restore them: no automatic tiling.
+            // Whole images, as the authors restore them: no automatic tiling, tiles only when asked.
             Restorer.Options whole = Restorer.Options.defaults().withMaxPixels(0);
-            System.out.println("test " + label + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)");
+            if (tile > 0) whole = whole.withTile(tile, overlap);
+            System.out.println("test " + label + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)"
+                    + (tile > 0 ? ", in tiles of " + tile + " overlapping by " + overlap + " (scores differ slightly from whole images)" : ""));
             Evaluator.Outcome o = new Evaluator(model, model.manager(), whole, opts, System.out).run(sets);
             System.out.println();
             System.out.println("wrote " + out.resolve("results.json") + ", results.csv, results_images.csv, report.html");

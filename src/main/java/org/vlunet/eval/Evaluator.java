@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.ImagePair;
 import org.vlunet.data.Example;
@@ -159,8 +158,9 @@ public final class Evaluator {
         RgbImage restored;
         Readout readout;
         try (NDManager sub = manager.newSubManager()) {
-            ImageModel.Conditioned c = model.condition(sub.create(degraded.pixels(), new Shape(1, 3, degraded.height(), degraded.width())));
-            restored = new Restorer(c.network(), sub, restorerOptions).restore(degraded).clamped();
+            ImageModel.Conditioned c = model.condition(degraded, sub);
+            restored = new Restorer(c.network(), sub, restorerOptions, notice -> System.err.println(s.name() + " / " + s.type() + " / "
+                    + nameFile(pair).getFileName() + ": " + notice)).restore(degraded).clamped();
             readout = c.readout();
         }
         MetricOptions m = opts.metric();

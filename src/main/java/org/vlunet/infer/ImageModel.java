@@ -1,6 +1,9 @@
 package org.vlunet.infer;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.vlunet.data.RgbImage;
 
 /**
  * A restoration model as the tools use it. What depends on the whole image (for VLU-Net, the CLIP degradation
@@ -17,6 +20,15 @@ public interface ImageModel {
      * the caller closes after the image is done.
      */
     Conditioned condition(NDArray image01);
+
+    /**
+     * As {@link #condition(NDArray)} for an image held on the host, with what the model keeps on {@code manager}.
+     * Models that read the image on the host override this so that no full-size array outlives the call (VLU-Net
+     * only needs CLIP's 224-pixel input); by default the whole image becomes an array on {@code manager}.
+     */
+    default Conditioned condition(RgbImage image, NDManager manager) {
+        return condition(manager.create(image.pixels(), new Shape(1, 3, image.height(), image.width())));
+    }
 
     /** The side multiple the network needs (8 for VLU-Net). */
     int sizeMultiple();

@@ -1,7 +1,6 @@
 package org.vlunet.infer;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
 
@@ -123,8 +122,8 @@ public final class RestoreJob {
         int tiles;
         try (NDManager sub = manager.newSubManager()) {
             new Restorer(null, sub, options).checkSize(img.width(), img.height()); // before any network work
-            ImageModel.Conditioned c = model.condition(sub.create(img.pixels(), new Shape(1, 3, img.height(), img.width())));
-            Restorer r = new Restorer(c.network(), sub, options);
+            ImageModel.Conditioned c = model.condition(img, sub);
+            Restorer r = new Restorer(c.network(), sub, options, notice -> System.err.println(in + ": " + notice));
             tiles = r.passes(img.width(), img.height());
             restored = r.restore(img);
             readout = c.readout();

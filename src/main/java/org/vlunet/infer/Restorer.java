@@ -5,12 +5,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.vlunet.data.RgbImage;
 
+import java.util.function.Consumer;
+
 /**
  * Restores images of any size with a network that needs sides divisible by a multiple (8 for VLU-Net): the image
  * is reflect-padded at the bottom and right to that multiple and the result cropped back, so the output has the
  * input's exact size (the authors instead crop their inputs to a multiple of 16). Large images are cut into
  * overlapping tiles blended as in {@link TilePlan}, so the network's memory is bounded by the tile size; tiling is
- * automatic above {@link Options#maxPixels()}.
+ * automatic above {@link Options#maxPixels()}. The full-size result is assembled in float buffers on the Java heap;
+ * every array of a tile is freed before the next. A tile (or a whole image) the device has no memory for is
+ * restored in tiles of half its side instead, blended the same way, and one line says so.
  */
 public final class Restorer {
 
@@ -60,14 +64,27 @@ public final class Restorer {
         }
     }
 
+    /** No retry below this tile side: a device that cannot hold it cannot run the model usefully. */
+    static final int MIN_RETRY_TILE = 64;
+
     private final Network network;
     private final NDManager manager;
     private final Options options;
+    private final Consumer<String> notices;
+    /** Side of the smaller tiles a region is split into after the device ran out of memory (0 = none so far). */
+    private int fallbackTile;
 
+    /** A restorer whose out-of-memory notices go to stderr. */
     public Restorer(Network network, NDManager manager, Options options) {
+        this(network, manager, options, System.err::println);
+    }
+
+    /** @param notices receives the one-line notice when a tile is retried in smaller tiles */
+    public Restorer(Network network, NDManager manager, Options options, Consumer<String> notices) {
         this.network = network;
         this.manager = manager;
         this.options = options;
+        this.notices = notices;
     }
 
     public Options options() {
@@ -149,8 +166,38 @@ public final class Restorer {
         return new RgbImage(W, H, acc);
     }
 
-    /** One forward pass in its own memory scope. */
+    /**
+     * One region through the network (sides multiples of the multiple). If the device runs out of memory, the region
+     * is restored in tiles of half its longer side (the overlap capped at half of that), and so are the next regions
+     * of this image at that size, so the notice comes once per size.
+     */
     private RgbImage run(RgbImage img) {
+        if (fallbackTile == 0 || Math.max(img.width(), img.height()) <= fallbackTile) {
+            try {
+                return forward(img);
+            } catch (RuntimeException e) {
+                if (!OutOfMemory.is(e)) throw e;
+                int m = options.multiple();
+                int smaller = Math.max(img.width(), img.height()) / 2 / m * m;
+                if (smaller < Math.max(MIN_RETRY_TILE, m)) {
+                    throw new IllegalStateException("out of memory on a " + img.width() + "x" + img.height()
+                            + " tile, too small to split further: " + OutOfMemory.summary(e), e);
+                }
+                notices.accept("out of memory on a " + img.width() + "x" + img.height() + " tile; retrying in "
+                        + smaller + "x" + smaller + " tiles");
+                fallbackTile = smaller;
+            }
+        }
+        int overlap = Math.min(options.overlap(), fallbackTile / 2);
+        Restorer split = new Restorer(network, manager, options.withTile(fallbackTile, overlap), notices);
+        split.fallbackTile = fallbackTile;
+        RgbImage out = split.restore(img);
+        if (split.fallbackTile != 0 && split.fallbackTile < fallbackTile) fallbackTile = split.fallbackTile;
+        return out;
+    }
+
+    /** One forward pass in its own memory scope. */
+    private RgbImage forward(RgbImage img) {
         try (NDManager sub = manager.newSubManager()) {
             Shape shape = new Shape(1, 3, img.height(), img.width());
             NDArray in = sub.create(img.pixels(), shape);

@@ -94,33 +94,36 @@ public final class VluNet extends ModuleBlock {
      */
     public NDArray forward(NDArray image, NDArray degradation) {
         checkInputs(image, degradation);
-        NDArray x1 = patchEmbed.forward(image);
-        NDArray i1 = patchEmbedI.forward(image);
-        NDArray e1 = encoderLevel1.forward(x1, i1, degradation);
+        // every intermediate array is freed on return; only the result stays on the image's manager
+        return ForwardScope.run(() -> {
+            NDArray x1 = patchEmbed.forward(image);
+            NDArray i1 = patchEmbedI.forward(image);
+            NDArray e1 = encoderLevel1.forward(x1, i1, degradation);
 
-        NDArray i2 = down12.forward(i1); // the authors' code downsamples the image branch with down1_2 too
-        NDArray e2 = encoderLevel2.forward(down12.forward(e1), i2, degradation);
+            NDArray i2 = down12.forward(i1); // the authors' code downsamples the image branch with down1_2 too
+            NDArray e2 = encoderLevel2.forward(down12.forward(e1), i2, degradation);
 
-        NDArray i3 = down23I.forward(i2);
-        NDArray e3 = encoderLevel3.forward(down23.forward(e2), i3, degradation);
+            NDArray i3 = down23I.forward(i2);
+            NDArray e3 = encoderLevel3.forward(down23.forward(e2), i3, degradation);
 
-        NDArray i4 = down34I.forward(i3);
-        NDArray l = latent.forward(down34.forward(e3), i4, degradation);
+            NDArray i4 = down34I.forward(i3);
+            NDArray l = latent.forward(down34.forward(e3), i4, degradation);
 
-        NDArray d3 = reduceChanLevel3.forward(NDArrays.concat(new NDList(up43.forward(l), e3), 1));
-        NDArray j3 = reduceChanLevel3Img.forward(NDArrays.concat(new NDList(up43I.forward(i4), i3), 1));
-        d3 = decoderLevel3.forward(d3, j3, degradation);
+            NDArray d3 = reduceChanLevel3.forward(NDArrays.concat(new NDList(up43.forward(l), e3), 1));
+            NDArray j3 = reduceChanLevel3Img.forward(NDArrays.concat(new NDList(up43I.forward(i4), i3), 1));
+            d3 = decoderLevel3.forward(d3, j3, degradation);
 
-        NDArray d2 = reduceChanLevel2.forward(NDArrays.concat(new NDList(up32.forward(d3), e2), 1));
-        NDArray j2 = reduceChanLevel2Img.forward(NDArrays.concat(new NDList(up32I.forward(j3), i2), 1));
-        d2 = decoderLevel2.forward(d2, j2, degradation);
+            NDArray d2 = reduceChanLevel2.forward(NDArrays.concat(new NDList(up32.forward(d3), e2), 1));
+            NDArray j2 = reduceChanLevel2Img.forward(NDArrays.concat(new NDList(up32I.forward(j3), i2), 1));
+            d2 = decoderLevel2.forward(d2, j2, degradation);
 
-        NDArray d1 = NDArrays.concat(new NDList(up21.forward(d2), e1), 1);
-        NDArray j1 = NDArrays.concat(new NDList(up21I.forward(j2), i1), 1);
-        d1 = decoderLevel1.forward(d1, j1, degradation);
+            NDArray d1 = NDArrays.concat(new NDList(up21.forward(d2), e1), 1);
+            NDArray j1 = NDArrays.concat(new NDList(up21I.forward(j2), i1), 1);
+            d1 = decoderLevel1.forward(d1, j1, degradation);
 
-        NDArray r = refinement.forward(d1, j1, degradation);
-        return output.forward(r).add(image);
+            NDArray r = refinement.forward(d1, j1, degradation);
+            return output.forward(r).add(image);
+        }, image, degradation);
     }
 
     /** The degradation read-out: softmax weights (b, deDim) of the first stage's GDM for the CLIP features. */

@@ -212,4 +212,30 @@ class TestRestoreCommandsTest {
             assertTrue(psnr > 30, "tiled vs whole PSNR " + psnr);
         }
     }
+
+    @Test
+    void testInTilesScoresTheTiledRestoration(@TempDir Path tmp) throws Exception {
+        Path data = taskTree(tmp.resolve("datasets")), out = tmp.resolve("output");
+        Object[] r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(),
+                "--output_path", out.toString(), "--max_images", "1", "--tile", "16", "--tile_overlap", "4");
+        assertEquals(0, r[0], (String) r[1] + r[2]);
+        assertTrue(((String) r[1]).contains("in tiles of 16 overlapping by 4"), (String) r[1]);
+        JsonNode img = new ObjectMapper().readTree(out.resolve("final_results/N/results.json").toFile())
+                .get("sets").get(1).get("images_detail").get(0);
+
+        RgbImage noisy = ImageCodec.read(data.resolve("denoising_datasets/CBSD68/noisy25/0.png")).cropToMultiple(16);
+        RgbImage clean = ImageCodec.read(data.resolve("denoising_datasets/CBSD68/original_png/0.png")).cropToMultiple(16);
+        try (NDManager m = model.manager().newSubManager()) {
+            ImageModel.Conditioned c = model.condition(noisy, m);
+            RgbImage tiled = new Restorer(c.network(), m, Restorer.Options.defaults().withMaxPixels(0).withTile(16, 4)).restore(noisy);
+            assertEquals(Score.of(tiled.clamped(), clean, MetricOptions.PLAIN).psnr(), img.get("psnr").asDouble(), 1e-4);
+            double whole = Score.of(model.restore(noisy, true), clean, MetricOptions.PLAIN).psnr();
+            assertNotEquals(whole, img.get("psnr").asDouble(), 1e-6, "4 tiles of 16 are not the whole 32x32 image");
+        }
+
+        Object[] bad = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(),
+                "--output_path", out.toString(), "--name", "bad", "--tile", "16", "--tile_overlap", "9");
+        assertNotEquals(0, bad[0]);
+        assertTrue(((String) bad[2]).contains("--tile_overlap 9 must be at most half of the tile (16)"), (String) bad[2]);
+    }
 }

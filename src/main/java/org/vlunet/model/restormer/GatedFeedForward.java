@@ -3,6 +3,7 @@ package org.vlunet.model.restormer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
+import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
 
 /**
@@ -23,8 +24,15 @@ public final class GatedFeedForward extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        NDList halves = dwconv.forward(projectIn.forward(x)).split(2, 1);
-        // DJL's PyTorch engine calls torch::gelu with its default approximate="none": the erf form.
-        return projectOut.forward(Activation.gelu(halves.get(0)).mul(halves.get(1)));
+        // The widest arrays of the network (2·hidden channels): each is freed as soon as the next one exists.
+        return ForwardScope.run(() -> {
+            NDArray hidden = ForwardScope.run(() -> dwconv.forward(projectIn.forward(x)), x);
+            NDList halves = hidden.split(2, 1);
+            // DJL's PyTorch engine calls torch::gelu with its default approximate="none": the erf form.
+            NDArray gated = Activation.gelu(halves.get(0)).mul(halves.get(1));
+            halves.close();
+            hidden.close();
+            return projectOut.forward(gated);
+        }, x);
     }
 }

@@ -1,6 +1,7 @@
 package org.vlunet.model.restormer;
 
 import ai.djl.ndarray.NDArray;
+import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
 
 /** Restormer's pre-norm block: x + MDTA(norm1(x)), then + GDFN(norm2(x)). Keys: norm1, attn, norm2, ffn. */
@@ -18,7 +19,9 @@ public final class TransformerBlock extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        NDArray y = x.add(attn.forward(norm1.forward(x)));
-        return y.add(ffn.forward(norm2.forward(y)));
+        return ForwardScope.run(() -> {
+            NDArray y = ForwardScope.run(() -> x.add(attn.forward(norm1.forward(x))), x);
+            return ForwardScope.run(() -> y.add(ffn.forward(norm2.forward(y))), y);
+        }, x);
     }
 }

@@ -15,7 +15,12 @@ public final class Denoiser extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        for (TransformerBlock b : blocks.items()) x = b.forward(x);
-        return x;
+        NDArray y = x;
+        for (TransformerBlock b : blocks.items()) {
+            NDArray next = b.forward(y);
+            if (y != x) y.close(); // only the last block's output is needed (autograd keeps what backward needs)
+            y = next;
+        }
+        return y;
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
+import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
 import org.vlunet.model.restormer.ChannelAttention;
 
@@ -78,8 +79,10 @@ public final class GradientDescentModule extends ModuleBlock {
     /** One gradient step on features {@code x} towards the image-branch features {@code img} (same shape). */
     public NDArray forward(NDArray x, NDArray img, NDArray degradation) {
         long[] s = x.getShape().getShape();
-        NDArray prompt = prompt(degradation, s[2], s[3]);
-        NDArray residual = phi.forward(x, prompt).sub(img);
-        return x.sub(phit.forward(residual).mul(r.getArray()));
+        return ForwardScope.run(() -> {
+            NDArray prompt = prompt(degradation, s[2], s[3]);
+            NDArray residual = phi.forward(x, prompt).sub(img);
+            return x.sub(phit.forward(residual).mul(r.getArray()));
+        }, x, img, degradation);
     }
 }

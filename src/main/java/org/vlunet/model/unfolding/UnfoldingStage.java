@@ -2,6 +2,7 @@ package org.vlunet.model.unfolding;
 
 import ai.djl.ndarray.NDArray;
 import org.vlunet.config.ModelConfig;
+import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
 
 /**
@@ -18,7 +19,7 @@ public final class UnfoldingStage extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x, NDArray img, NDArray degradation) {
-        return denoiser.forward(gradientDescent.forward(x, img, degradation));
+        return ForwardScope.run(() -> denoiser.forward(gradientDescent.forward(x, img, degradation)), x, img, degradation);
     }
 
     public GradientDescentModule gradientDescent() {
