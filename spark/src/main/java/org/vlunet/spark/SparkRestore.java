@@ -76,6 +76,7 @@ public final class SparkRestore implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobOptions o = new JobOptions(input, output, manifest, ckpt, config, device, glob, tile, overlap, maxPixels, overwrite, partitions);
+        boolean own = SparkSession.getDefaultSession().isEmpty(); // a session made by the caller stays open
         SparkSession spark = session(master);
         try {
             CollectionRestore.Summary s = CollectionRestore.run(spark, o);
@@ -89,7 +90,7 @@ public final class SparkRestore implements Callable<Integer> {
                     s.images(), s.restored(), s.skipped(), s.failed(), s.seconds(), s.manifest(), s.summaryFile());
             return s.failed() > 0 && failOnError ? 1 : 0;
         } finally {
-            spark.stop();
+            if (own) spark.stop();
         }
     }
 
