@@ -64,6 +64,8 @@ public final class CollectionRestore {
         if (inside(out, in) || inside(in, out)) {
             throw new IllegalArgumentException("output " + out + " and input " + in + " must not contain one another (a rerun would take outputs for inputs)");
         }
+        String manifest = qualified(new Path(o.manifestOrDefault()), hadoopConf).toString();
+        refuseToReplace(new Path(manifest), hadoopConf);
         String checkpointName = ship(spark, o.checkpoint(), "--ckpt", hadoopConf);
         String configName = null;
         if (o.config() != null) {
@@ -91,7 +93,6 @@ public final class CollectionRestore {
 
         // Writing the manifest is the one action that restores; the summary is read back from what was written, so
         // nothing is computed twice.
-        String manifest = qualified(new Path(o.manifestOrDefault()), hadoopConf).toString();
         rows.write().mode("overwrite").parquet(manifest);
         Dataset<Row> written = spark.read().parquet(manifest);
         Map<String, Long> counts = new HashMap<>();
@@ -147,9 +148,25 @@ public final class CollectionRestore {
         n.put("input", o.input()).put("output", o.output()).put("checkpoint", o.checkpoint())
                 .put("master", spark.sparkContext().master()).put("images", s.images()).put("restored", s.restored())
                 .put("skipped", s.skipped()).put("failed", s.failed()).put("seconds", s.seconds())
-                .put("restoring_millis", s.restoringMillis()).put("manifest", s.manifest());
+                .put("restored_millis_sum", s.restoringMillis()).put("manifest", s.manifest());
         byte[] text = (json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
         OutputFiles.write(file.getFileSystem(conf), file, os -> os.write(text), true);
+    }
+
+    /** The manifest folder is replaced on each run: only if it holds nothing but an earlier (or a killed run's) manifest. */
+    private static void refuseToReplace(Path dir, Configuration conf) throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
+        if (!fs.exists(dir)) return;
+        if (!fs.getFileStatus(dir).isDirectory()) throw new IllegalArgumentException("--manifest " + dir + " is a file, not a manifest folder");
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dir)) {
+            String n = f.getPath().getName().replaceFirst("^\\.", "");
+            boolean ours = f.isFile() ? n.startsWith("part-") || n.startsWith("_SUCCESS") || n.startsWith("_committed") || n.startsWith("_started")
+                    : n.equals("_temporary"); // what Spark's commit leaves when a run is killed
+            if (!ours) {
+                throw new IllegalArgumentException("--manifest " + dir + " holds " + f.getPath().getName()
+                        + ", not only an earlier manifest; it would be replaced: choose another folder");
+            }
+        }
     }
 
     private static Path qualified(Path p, Configuration conf) throws IOException {

@@ -67,9 +67,12 @@ final class ImageTask implements MapPartitionsFunction<Row, Row> {
                 try {
                     FileSystem outFs = target.getFileSystem(conf);
                     if (!options.overwrite() && outFs.exists(target)) return Manifest.skipped(input, size, output, millis(t0));
+                    if (model == null) { // the first image to restore loads the model; its load is not the image's time
+                        model = ExecutorModel.get(java.nio.file.Path.of(SparkFiles.get(checkpointName)),
+                                configName == null ? options.config() : SparkFiles.get(configName), options.device());
+                        t0 = System.nanoTime();
+                    }
                     RgbImage img = ImageCodec.read(read(new Path(input), size, conf), input);
-                    if (model == null) model = ExecutorModel.get(java.nio.file.Path.of(SparkFiles.get(checkpointName)),
-                            configName == null ? options.config() : SparkFiles.get(configName), options.device());
                     ImageRestorer.Result res = model.restore(img, restoreOptions);
                     OutputFiles.write(outFs, target, out -> ImageCodec.writePng(res.image(), out), options.overwrite());
                     return Manifest.restored(input, size, output, img.width(), img.height(), res.tiles(), res.readout(), millis(t0));

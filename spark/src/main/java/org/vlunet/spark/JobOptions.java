@@ -25,7 +25,7 @@ public record JobOptions(String input, String output, String manifest, String ch
         if (device == null || device.isBlank() || device.contains(",")) {
             throw new IllegalArgumentException("--device " + device + ": the job runs one device per executor (auto, cpu, gpu or gpu:N)");
         }
-        restoreOptions(); // refuses bad tile settings before anything starts
+        Restorer.Options.of(tile, tileOverlap, maxPixels); // refuses bad tile settings before anything starts
     }
 
     /** The tiling and padding options, exactly as the {@code restore} command builds them. */

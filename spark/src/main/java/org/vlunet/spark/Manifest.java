@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * The manifest: one row per input image. {@code status} is {@code restored}, {@code skipped} (its output existed)
  * or {@code failed} with the one-line {@code error}; {@code readout} is what the degradation encoder saw, as the
- * {@code restore} command prints it, and {@code gdm}/{@code clip} its class probabilities.
+ * {@code restore} command prints it, and {@code gdm}/{@code clip} its class probabilities; {@code millis} is the
+ * image's wall time in its task (reading to writing, waiting for the executor's shared model included; the model's
+ * load is not counted).
  */
 final class Manifest {
     static final String RESTORED = "restored", SKIPPED = "skipped", FAILED = "failed";

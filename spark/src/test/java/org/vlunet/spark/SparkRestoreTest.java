@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The job on local[2] against the {@code restore} command's library path, with the shipped model and samples. */
@@ -261,5 +262,28 @@ class SparkRestoreTest {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+
+    @Test
+    void badArgumentsStopBeforeAnyWorkAndLoseNothing(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Files.copy(SAMPLES.resolve("dehazing_datasets/test/hazy").toFile().listFiles()[0].toPath(), in.resolve("a.png"));
+        assertEquals("input " + tmp.resolve("none") + ": no such folder", assertThrows(IllegalArgumentException.class,
+                () -> CollectionRestore.run(spark, job(tmp.resolve("none"), tmp.resolve("out"), false))).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CollectionRestore.run(spark, job(in, in.resolve("restored"), false)))
+                .getMessage().contains("must not contain one another"));
+        JobOptions noCkpt = new JobOptions(in.toString(), tmp.resolve("out").toString(), null, tmp.resolve("no.safetensors").toString(),
+                null, "cpu", "*", 0, 64, 1L << 20, false, 0);
+        assertEquals("--ckpt " + tmp.resolve("no.safetensors") + ": no such file",
+                assertThrows(IllegalArgumentException.class, () -> CollectionRestore.run(spark, noCkpt)).getMessage());
+        Path keep = Files.writeString(Files.createDirectories(tmp.resolve("notes")).resolve("keep.txt"), "mine");
+        JobOptions intoNotes = new JobOptions(in.toString(), tmp.resolve("out").toString(), keep.getParent().toString(), CKPT.toString(),
+                null, "cpu", "*", 0, 64, 1L << 20, false, 0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CollectionRestore.run(spark, intoNotes)).getMessage()
+                .contains("holds keep.txt, not only an earlier manifest"));
+        assertEquals("mine", Files.readString(keep));
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new JobOptions(in.toString(), "o", null, CKPT.toString(), null, "cpu",
+                "*", 16, 64, 0, false, 0)).getMessage().contains("--tile_overlap 64 must be at most half of the tile"));
     }
 }
