@@ -21,7 +21,7 @@ run() { # master input -> prints images and wall seconds
   n=$(grep -o '^[0-9]* image(s)' "$work/log" | grep -o '^[0-9]*')
   echo "$n $(echo "$t1 - $t0" | bc)"
 }
-printf '%-10s %8s %9s %8s %9s %12s %10s\n' master images wall_s images images_s per_image_ms images_per_s
+printf '%-10s %8s %9s %8s %9s %12s %10s\n' master n_small wall_s n_large wall_s per_image_ms images_per_s
 for m in "${masters[@]}"; do
   read -r n1 s1 < <(run "$m" datasets/samples)
   read -r n2 s2 < <(run "$m" "$work/many")
