@@ -27,7 +27,11 @@ public final class Main implements Runnable {
 
     /** The command tree with the project's error handling: a failure is one line on stderr and exit code 1. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return withOneLineErrors(new CommandLine(new Main()));
+    }
+
+    /** A command line whose failures are one line on stderr (the stack trace with -Dvlunet.debug=true) and exit 1. */
+    public static CommandLine withOneLineErrors(CommandLine cl) {
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             line.getErr().println(line.getCommandName() + ": " + msg.lines().findFirst().orElse(msg));

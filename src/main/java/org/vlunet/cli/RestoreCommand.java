@@ -51,8 +51,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Restorer.Options opts = new Restorer.Options(Restorer.Options.DEFAULT_MULTIPLE, tile, overlap, maxPixels,
-                Math.max(512, 2 * overlap + 64) / 8 * 8);
+        Restorer.Options opts = Restorer.Options.of(tile, overlap, maxPixels);
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             JniUtils.setGradMode(false);

@@ -11,7 +11,9 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,30 +33,48 @@ public final class ImageCodec {
         return fromBuffered(decode(path));
     }
 
+    /**
+     * As {@link #read(Path)} for an image already in memory (e.g. read from a distributed file system);
+     * {@code name} is what error messages call it.
+     */
+    public static RgbImage read(byte[] encoded, String name) {
+        return fromBuffered(withReader(name, () -> ImageIO.createImageInputStream(new ByteArrayInputStream(encoded)), ImageCodec::decode));
+    }
+
     /** Width and height from the header only, without decoding the pixels. */
     public static int[] readSize(Path path) {
         return withReader(path, r -> new int[] {r.getWidth(0), r.getHeight(0)});
     }
 
     private static BufferedImage decode(Path path) {
-        return withReader(path, r -> {
-            List<String> warnings = new ArrayList<>();
-            r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            BufferedImage img = r.read(0);
-            if (!warnings.isEmpty()) throw new IOException(String.join("; ", warnings));
-            return img;
-        });
+        return withReader(path, ImageCodec::decode);
+    }
+
+    private static BufferedImage decode(ImageReader r) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        BufferedImage img = r.read(0);
+        if (!warnings.isEmpty()) throw new IOException(String.join("; ", warnings));
+        return img;
     }
 
     private interface ReaderJob<T> {
         T run(ImageReader reader) throws IOException;
     }
 
+    private interface Source {
+        ImageInputStream open() throws IOException;
+    }
+
     private static <T> T withReader(Path path, ReaderJob<T> job) {
         if (!Files.isRegularFile(path)) throw new ImageException(path + ": no such image file");
         if (!Files.isReadable(path)) throw new ImageException(path + ": not readable (check permissions)");
-        try (ImageInputStream in = new FileImageInputStream(path.toFile())) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        return withReader(path.toString(), () -> new FileImageInputStream(path.toFile()), job);
+    }
+
+    private static <T> T withReader(String path, Source source, ReaderJob<T> job) {
+        try (ImageInputStream in = source.open()) {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new ImageException(path + ": not a readable image (expected PNG, JPEG, BMP or TIFF)");
             }
@@ -158,11 +178,14 @@ public final class ImageCodec {
     /** Writes an 8-bit PNG through a temporary file. */
     public static void writePng(RgbImage img, Path path) {
         try {
-            AtomicFiles.write(path, out -> {
-                if (!ImageIO.write(toBuffered(img), "png", out)) throw new IOException("no PNG writer");
-            });
+            AtomicFiles.write(path, out -> writePng(img, out));
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": cannot write PNG (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The same 8-bit PNG bytes as {@link #writePng(RgbImage, Path)}, to any stream (left open). */
+    public static void writePng(RgbImage img, OutputStream out) throws IOException {
+        if (!ImageIO.write(toBuffered(img), "png", out)) throw new IOException("no PNG writer");
     }
 }

@@ -37,16 +37,12 @@ public final class RestoreJob {
 
     public record Outcome(List<Item> done, List<Failure> failed) {}
 
-    private final ImageModel model;
-    private final NDManager manager;
-    private final Restorer.Options options;
+    private final ImageRestorer restorer;
     private final Path outputDir;
     private final boolean overwrite;
 
     public RestoreJob(ImageModel model, NDManager manager, Restorer.Options options, Path outputDir, boolean overwrite) {
-        this.model = model;
-        this.manager = manager;
-        this.options = options.withMultiple(model.sizeMultiple());
+        this.restorer = new ImageRestorer(model, manager, options);
         this.outputDir = outputDir;
         this.overwrite = overwrite;
     }
@@ -73,9 +69,19 @@ public final class RestoreJob {
     }
 
     static boolean isImage(Path p) {
-        String n = p.getFileName().toString();
+        return isImageName(p.getFileName().toString()) && Files.isRegularFile(p);
+    }
+
+    /** Whether a folder's file is taken as an image: not hidden, with one of {@link #EXTENSIONS}. */
+    public static boolean isImageName(String n) {
         int dot = n.lastIndexOf('.');
-        return !n.startsWith(".") && dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT)) && Files.isRegularFile(p);
+        return !n.startsWith(".") && dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** The output's file name for an input's: its stem with ".png". */
+    public static String outputName(String inputName) {
+        int dot = inputName.lastIndexOf('.');
+        return (dot > 0 ? inputName.substring(0, dot) : inputName) + ".png";
     }
 
     public Outcome run(List<Path> inputs, PrintStream out) {
@@ -86,8 +92,7 @@ public final class RestoreJob {
         Map<Path, Path> claimed = new HashMap<>();
         List<Item> done = new ArrayList<>();
         for (Path f : files) {
-            String n = f.getFileName().toString();
-            Path target = outputDir.resolve((n.lastIndexOf('.') > 0 ? n.substring(0, n.lastIndexOf('.')) : n) + ".png");
+            Path target = outputDir.resolve(outputName(f.getFileName().toString()));
             Path key = real(target);
             if (inputSet.contains(key)) {
                 failed.add(new Failure(f, "output " + target + " is an input; choose another output folder with -o"));
@@ -117,23 +122,14 @@ public final class RestoreJob {
     private Item restore(Path in, Path target) {
         long t0 = System.nanoTime();
         RgbImage img = ImageCodec.read(in);
-        RgbImage restored;
-        Readout readout;
-        int tiles;
-        try (NDManager sub = manager.newSubManager()) {
-            new Restorer(null, sub, options).checkSize(img.width(), img.height()); // before any network work
-            ImageModel.Conditioned c = model.condition(img, sub);
-            Restorer r = new Restorer(c.network(), sub, options, notice -> System.err.println(in + ": " + notice));
-            tiles = r.passes(img.width(), img.height());
-            restored = r.restore(img);
-            readout = c.readout();
-        }
+        ImageRestorer.Result r = restorer.restore(img, notice -> System.err.println(in + ": " + notice));
+        RgbImage restored = r.image();
         try {
             ImageCodec.writePng(restored, target);
         } catch (UncheckedIOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        return new Item(in, target, img.width(), img.height(), readout, tiles, (System.nanoTime() - t0) / 1_000_000);
+        return new Item(in, target, img.width(), img.height(), r.readout(), r.tiles(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static Path real(Path p) {

@@ -46,6 +46,14 @@ public final class Restorer {
             }
         }
 
+        /**
+         * The options of the {@code restore} command and the Spark job: {@code --tile}, {@code --tile_overlap},
+         * {@code --max_pixels}; automatic tiles are 512 pixels, or larger when the overlap needs room.
+         */
+        public static Options of(int tile, int overlap, long maxPixels) {
+            return new Options(DEFAULT_MULTIPLE, tile, overlap, maxPixels, Math.max(512, 2 * overlap + 64) / 8 * 8);
+        }
+
         /** Whole images up to 1024x1024 pixels, larger ones in 512-pixel tiles overlapping by 64. */
         public static Options defaults() {
             return new Options(DEFAULT_MULTIPLE, 0, 64, DEFAULT_MAX_PIXELS, 512);

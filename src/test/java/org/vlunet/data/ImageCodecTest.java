@@ -191,4 +191,23 @@ class ImageCodecTest {
         Files.write(flipped, b);
         assertTrue(assertThrows(ImageException.class, () -> ImageCodec.read(flipped)).getMessage().startsWith(flipped + ": "));
     }
+
+    @Test
+    void bytesInMemoryDecodeAndEncodeAsFilesDo() throws IOException {
+        RgbImage img = TestImages.pattern(21, 13, 3);
+        Path png = dir.resolve("mem.png"), jpg = dir.resolve("mem.jpg");
+        ImageCodec.writePng(img, png);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageCodec.writePng(img, out);
+        assertArrayEquals(Files.readAllBytes(png), out.toByteArray(), "the stream gets the file's bytes");
+        writeJpeg(ImageCodec.toBuffered(img), jpg);
+        for (Path p : new Path[] {png, jpg}) {
+            assertArrayEquals(ImageCodec.read(p).pixels(), ImageCodec.read(Files.readAllBytes(p), "hdfs://x/" + p.getFileName()).pixels());
+        }
+        byte[] b = Files.readAllBytes(jpg);
+        ImageException e = assertThrows(ImageException.class, () -> ImageCodec.read(Arrays.copyOf(b, b.length / 2), "s3a://b/cut.jpg"));
+        assertTrue(e.getMessage().startsWith("s3a://b/cut.jpg: cannot decode image ("), e.getMessage());
+        assertEquals("s3a://b/junk.png: not a readable image (expected PNG, JPEG, BMP or TIFF)",
+                assertThrows(ImageException.class, () -> ImageCodec.read("junk".getBytes(), "s3a://b/junk.png")).getMessage());
+    }
 }

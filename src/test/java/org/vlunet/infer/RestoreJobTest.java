@@ -140,4 +140,15 @@ class RestoreJobTest {
         for (int i = 0; i < src.pixels().length; i++) worst = Math.max(worst, Math.abs(out.pixels()[i] - (0.5 * src.pixels()[i] + 0.5 * mean)));
         assertTrue(worst <= 0.5 / 255 + 1e-6, "max deviation " + worst);
     }
+
+    @Test
+    void nonFiniteOutputIsAnErrorNotAnImage() {
+        ImageModel nan = ImageModel.of(x -> x.mul(Float.NaN), null, 8);
+        ImageRestorer r = new ImageRestorer(nan, manager, Restorer.Options.defaults());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.restore(new RgbImage(16, 8, new float[3 * 16 * 8])));
+        assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+        RgbImage ok = new ImageRestorer(ImageModel.of(x -> x.mul(0.5f), null, 8), manager, Restorer.Options.defaults())
+                .restore(new RgbImage(13, 7, new float[3 * 13 * 7])).image();
+        assertEquals(13, ok.width());
+    }
 }

@@ -1,0 +1,108 @@
+package org.vlunet.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.vlunet.cli.Main;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** The Spark job's command line: {@code java -jar vlunet-spark.jar} (embedded Spark) or {@code spark-submit}. */
+@Command(name = "vlunet-spark", mixinStandardHelpOptions = true,
+        description = {"Restores every image under INPUT (any Hadoop file system: file:, hdfs:, s3a:, gs:) into OUTPUT under the same"
+                + " relative paths as <stem>.png, exactly as `vlunet restore` does, on Spark: embedded (--master local[N]) or on the"
+                + " cluster spark-submit runs it on. Outputs that exist are skipped unless --overwrite; a manifest (Parquet, one row per"
+                + " image, and a JSON summary) says what happened to each image."})
+public final class SparkRestore implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "INPUT", description = "folder of images, searched recursively")
+    String input;
+
+    @Parameters(index = "1", paramLabel = "OUTPUT", description = "output folder")
+    String output;
+
+    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE",
+            description = "checkpoint (any kind `restore` reads): a local file or a Hadoop URI; shipped to the executors with the job")
+    String ckpt;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
+            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
+    String config;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
+    String master;
+
+    @Option(names = "--glob", defaultValue = "*", paramLabel = "PATTERN",
+            description = "only file names matching this glob, e.g. '*.jpg' (default ${DEFAULT-VALUE}; images as `restore` takes them from a folder)")
+    String glob;
+
+    @Option(names = "--tile", defaultValue = "0", paramLabel = "N", description = "restore in N x N tiles (0 = whole image unless over --max_pixels)")
+    int tile;
+
+    @Option(names = "--tile_overlap", defaultValue = "64", paramLabel = "M", description = "overlap of neighbouring tiles, at most half a tile (default ${DEFAULT-VALUE})")
+    int overlap;
+
+    @Option(names = "--max_pixels", defaultValue = "1048576", paramLabel = "N",
+            description = "images with more pixels are tiled automatically in 512-pixel tiles (default ${DEFAULT-VALUE}; 0 = never)")
+    long maxPixels;
+
+    @Option(names = "--overwrite", description = "restore again images whose output exists")
+    boolean overwrite;
+
+    @Option(names = "--device", defaultValue = "auto",
+            description = "on each executor: auto, cpu, gpu (the GPU Spark assigned to the task, else the first) or gpu:N (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--manifest", paramLabel = "DIR", description = "manifest folder (Parquet; default OUTPUT/_manifest); the summary is DIR.json")
+    String manifest;
+
+    @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "tasks to spread the images over (default: 4 per core)")
+    int partitions;
+
+    @Option(names = "--fail_on_error", description = "exit with status 1 when any image failed (default: report and exit 0)")
+    boolean failOnError;
+
+    public static void main(String[] args) {
+        // Netty (Spark's transport) reaches direct buffers reflectively on Java 17; the jar's manifest opens the packages.
+        if (System.getProperty("io.netty.tryReflectionSetAccessible") == null) System.setProperty("io.netty.tryReflectionSetAccessible", "true");
+        System.exit(Main.withOneLineErrors(new CommandLine(new SparkRestore())).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JobOptions o = new JobOptions(input, output, manifest, ckpt, config, device, glob, tile, overlap, maxPixels, overwrite, partitions);
+        boolean own = SparkSession.getDefaultSession().isEmpty(); // a session made by the caller stays open
+        SparkSession spark = session(master);
+        try {
+            CollectionRestore.Summary s = CollectionRestore.run(spark, o);
+            for (String[] f : s.failures()) System.err.println("error: " + f[1]);
+            if (s.failed() > s.failures().size()) System.err.println("... and " + (s.failed() - s.failures().size()) + " more failures in the manifest");
+            if (s.images() == 0) {
+                System.err.println("vlunet-spark: no images under " + input + " (png, jpg, jpeg, bmp, tif, tiff, gif; --glob " + glob + ")");
+                return 1;
+            }
+            System.out.printf(Locale.ROOT, "%d image(s): %d restored, %d skipped (output exists), %d failed in %.1f s; manifest %s, summary %s%n",
+                    s.images(), s.restored(), s.skipped(), s.failed(), s.seconds(), s.manifest(), s.summaryFile());
+            return s.failed() > 0 && failOnError ? 1 : 0;
+        } finally {
+            if (own) spark.stop();
+        }
+    }
+
+    /** A session on the given master; without one, spark-submit's, else embedded on every core. */
+    static SparkSession session(String master) {
+        SparkConf conf = new SparkConf().setAppName("vlunet-restore");
+        if (master != null) conf.setMaster(master);
+        else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}
