@@ -58,6 +58,32 @@ public final class VluNetFormat {
         return FORMAT.equals(metadata.get("format"));
     }
 
+    /**
+     * The configuration with the {@code classes} metadata: it must agree with the configuration's own list, or,
+     * where that has none, name one known class per prompt of the network (never quietly replaced by defaults).
+     */
+    private static VluNetConfig withClasses(Path file, VluNetConfig config, String json) {
+        List<String> classes;
+        try {
+            classes = JSON.readValue(json, new TypeReference<List<String>>() {});
+        } catch (IOException e) {
+            throw new WeightsException(file + ": unreadable classes in the metadata (expected a JSON list of class names)");
+        }
+        if (config == null || classes == null) return config;
+        if (config.degradations() != null) {
+            if (!config.degradations().equals(classes)) {
+                throw new WeightsException(file + ": the metadata's classes " + classes + " disagree with its configuration's "
+                        + config.degradations());
+            }
+            return config;
+        }
+        try {
+            return new VluNetConfig(config.model(), config.clip(), classes).validate();
+        } catch (ConfigException e) {
+            throw new WeightsException(file + ": metadata classes: " + e.getMessage());
+        }
+    }
+
     /** Reads a file {@link #isOurs} said is ours. */
     static Checkpoint read(Path file, Safetensors f) {
         Map<String, String> m = f.metadata();
@@ -73,6 +99,7 @@ public final class VluNetFormat {
         } catch (ConfigException | IOException e) {
             throw new WeightsException(file + ": unreadable configuration in the metadata (" + e.getMessage() + ")");
         }
+        if (m.containsKey("classes")) config = withClasses(file, config, m.get("classes"));
         List<String> prompts = null;
         try {
             if (m.containsKey("prompts")) prompts = JSON.readValue(m.get("prompts"), new TypeReference<List<String>>() {});
