@@ -142,7 +142,7 @@ public final class Evaluator {
                 out.println();
                 out.println(sr.label() + "  (" + images.size() + " images, " + metricLabel() + ")");
                 out.print(table(List.of(sr)));
-                writeSummaries(results);
+                writeSummaries(results, failures);
             }
         }
         if (sets.size() > 1) {
@@ -204,20 +204,30 @@ public final class Evaluator {
         return t.toString();
     }
 
-    private void writeSummaries(List<SetResult> results) throws IOException {
+    /** Failed images count per set and are listed; a mean over no image is null ("not computed"), never a number. */
+    private void writeSummaries(List<SetResult> results, List<Failure> failures) throws IOException {
         Path dir = opts.outputDir();
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("task", opts.task());
         root.put("checkpoint", opts.checkpoint());
         root.put("metric", metricLabel());
+        ArrayNode failed = root.putArray("failures");
+        for (Failure f : failures) {
+            ObjectNode n = failed.addObject();
+            n.put("set", f.set());
+            n.put("type", f.type());
+            n.put("file", f.file().getFileName().toString());
+            n.put("error", f.message());
+        }
         ArrayNode sets = root.putArray("sets");
-        StringBuilder csv = new StringBuilder("set,type,images,psnr,ssim,input_psnr,input_ssim\n");
+        StringBuilder csv = new StringBuilder("set,type,images,psnr,ssim,input_psnr,input_ssim,failed\n");
         StringBuilder perImage = new StringBuilder("set,type,file,width,height,psnr,ssim,input_psnr,input_ssim,readout\n");
         for (SetResult s : results) {
             ObjectNode o = sets.addObject();
             o.put("set", s.set());
             o.put("type", s.type());
             o.put("images", s.images().size());
+            o.put("failed", failures.stream().filter(f -> f.set().equals(s.set()) && f.type().equals(s.type())).count());
             Score m = s.mean(), in = s.inputMean();
             Json.put(o, "psnr", m.psnr());
             Json.put(o, "ssim", m.ssim());
@@ -236,7 +246,8 @@ public final class Evaluator {
             }
             csv.append(csv(s.set())).append(',').append(csv(s.type())).append(',').append(s.images().size()).append(',')
                     .append(num(m.psnr())).append(',').append(num(m.ssim())).append(',')
-                    .append(in == null ? "" : num(in.psnr())).append(',').append(in == null ? "" : num(in.ssim())).append('\n');
+                    .append(in == null ? "" : num(in.psnr())).append(',').append(in == null ? "" : num(in.ssim())).append(',')
+                    .append(o.get("failed").asLong()).append('\n');
         }
         AtomicFiles.write(dir.resolve("results.json"), o -> Json.MAPPER.writeValue(new Json.NonClosing(o), root));
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());

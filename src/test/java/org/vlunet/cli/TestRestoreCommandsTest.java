@@ -193,6 +193,58 @@ class TestRestoreCommandsTest {
         assertTrue(((String) r[1]).contains(" tiles)"), (String) r[1]);
     }
 
+    /** The tiny checkpoint with its last convolution's weights made NaN, as a broken file would have them. */
+    static Path nanCheckpoint(Path dir) throws Exception {
+        Path bad = dir.resolve("nan.safetensors");
+        java.util.Map<String, org.vlunet.weights.HostTensor> t = new java.util.LinkedHashMap<>(org.vlunet.weights.Safetensors.readAll(ckpt));
+        java.util.Map<String, String> meta;
+        try (var f = org.vlunet.weights.Safetensors.open(ckpt)) {
+            meta = f.metadata();
+        }
+        long[] shape = t.get("output.weight").shape();
+        float[] nan = new float[t.get("output.weight").toFloats().length];
+        java.util.Arrays.fill(nan, Float.NaN);
+        t.put("output.weight", org.vlunet.weights.HostTensor.ofFloats(shape, nan));
+        org.vlunet.weights.Safetensors.write(bad, t, meta);
+        return bad;
+    }
+
+    @Test
+    void nonFiniteOutputIsAnErrorNeverAnImageOrAScore(@TempDir Path tmp) throws Exception {
+        Path bad = nanCheckpoint(tmp);
+        Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
+        ImageCodec.writePng(picture(40, 32, 1, 0.1), in.resolve("a.png"));
+        ImageCodec.writePng(picture(24, 40, 2, 0.1), in.resolve("b.png"));
+        Object[] r = ScoreCommandTest.run("restore", "--ckpt", bad.toString(), in.toString(), "-o", out.toString());
+        String stderr = (String) r[2];
+        assertEquals(1, r[0], stderr);
+        assertTrue(stderr.contains("a.png") && stderr.contains("b.png") && stderr.contains("NaN"), stderr);
+        assertTrue(((String) r[1]).contains("restored 0 image(s)") && ((String) r[1]).contains("2 failed"), (String) r[1]);
+        assertFalse(Files.exists(out.resolve("a.png")) || Files.exists(out.resolve("b.png")), "no black image written");
+        // tiled: each tile's output is checked
+        r = ScoreCommandTest.run("restore", "--ckpt", bad.toString(), in.resolve("a.png").toString(), "-o", out.toString(),
+                "--tile", "24", "--tile_overlap", "8");
+        assertEquals(1, r[0], (String) r[2]);
+        assertTrue(((String) r[2]).contains("non-finite") || ((String) r[2]).contains("NaN"), (String) r[2]);
+
+        Path data = taskTree(tmp.resolve("datasets")), results = tmp.resolve("output");
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", bad.toString(), "--data_root", data.toString(),
+                "--output_path", results.toString(), "--name", "nan", "--max_images", "1");
+        stderr = (String) r[2];
+        assertEquals(1, r[0], stderr);
+        assertTrue(stderr.contains("3 image(s) failed") && stderr.contains("NaN"), stderr);
+        Path run = results.resolve("nan/N");
+        JsonNode j = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        JsonNode s15 = j.get("sets").get(0);
+        assertEquals(0, s15.get("images").asInt());
+        assertEquals(1, s15.get("failed").asInt());
+        assertTrue(s15.get("psnr").isNull() && s15.get("ssim").isNull(), "not computed: " + s15);
+        assertEquals(3, j.get("failures").size());
+        assertTrue(j.get("failures").get(0).get("error").asText().contains("NaN"), j.get("failures").toString());
+        assertFalse(Files.exists(run.resolve("CBSD68/Denoise15/0.png")), "no image of a failed restoration");
+        assertTrue(Files.readAllLines(run.resolve("results.csv")).get(1).endsWith(",1"), "failed count in the CSV");
+    }
+
     /** The real network has global (transposed) attention, so tiles cannot be exact; how close they come. */
     @Test
     void tiledAndUntiledRealModelAgreeClosely() {
