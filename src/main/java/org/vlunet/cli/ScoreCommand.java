@@ -36,6 +36,7 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out, err = System.err;
         MetricOptions opts = new MetricOptions(yChannel, cropBorder, crop16);
+        if (json != null) org.vlunet.util.Outputs.file(json, "--json " + json, true, java.util.List.of());
         FolderScores.Result r = FolderScores.compare(restored, clean, opts);
         out.println("metric: " + opts.label());
         out.print(r.table());

@@ -11,9 +11,11 @@ import org.vlunet.data.TestSet;
 import org.vlunet.eval.Evaluator;
 import org.vlunet.eval.MetricOptions;
 import org.vlunet.infer.Restorer;
+import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,11 +73,30 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "replace an earlier run of the same name (its results, report and images)")
+    boolean overwrite;
+
     @Option(names = "--y_channel", description = "also a labelled variant: score the BT.601 luma instead of RGB")
     boolean yChannel;
 
     @Option(names = "--crop_border", defaultValue = "0", paramLabel = "N", description = "variant: remove N pixels from each border before scoring")
     int cropBorder;
+
+    /** Before any work: an earlier run of this name is continued or replaced only when asked; the folder is writable. */
+    private void checkRun(Path out) throws java.io.IOException {
+        if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+        if (!resume && Evaluator.holdsARun(out)) {
+            if (!overwrite) {
+                throw new IllegalArgumentException(out + " holds an earlier run named '" + name + "': add --resume to continue it,"
+                        + " --overwrite to replace it, or choose another --name");
+            }
+            if (!Files.isRegularFile(out.resolve(Evaluator.LOG))) {
+                throw new IllegalArgumentException(out + " is not a test run of this tool (no " + Evaluator.LOG
+                        + "); --overwrite replaces only runs; remove it yourself or choose another --name");
+            }
+        }
+        Outputs.folder(out, "--output_path/--name " + out);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -93,6 +114,8 @@ public final class TestCommand implements Callable<Integer> {
             label = t.name();
         }
         AuthorsLayout.check(sets);
+        Path out = outputPath.resolve(name).resolve(label);
+        checkRun(out);
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             int classes = model.config().model().deDim();
@@ -100,7 +123,7 @@ public final class TestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--de_dim " + deDim + " but " + ckpt + " has " + classes + " degradation classes");
             }
             JniUtils.setGradMode(false);
-            Path out = outputPath.resolve(name).resolve(label);
+            if (overwrite && Evaluator.holdsARun(out)) Evaluator.clearRun(out);
             Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
             // Whole images, as the authors restore them: no automatic tiling.

@@ -95,6 +95,8 @@ public final class Evaluator {
     public Outcome run(List<TestSet> sets) throws IOException {
         Path dir = opts.outputDir();
         Files.createDirectories(dir);
+        String cleaned = AtomicFiles.removedLine(dir, AtomicFiles.removeStale(dir));
+        if (cleaned != null) out.println(cleaned);
         Map<String, ImageResult> done = opts.resume() ? readLog(dir.resolve(LOG)) : new HashMap<>();
         if (!opts.resume()) startLog(dir.resolve(LOG));
 
@@ -182,6 +184,68 @@ public final class Evaluator {
         Thumbnails.write(restored, Report.thumbnail(dir, s.name(), s.type(), file, "restored"));
         Thumbnails.write(clean, Report.thumbnail(dir, s.name(), s.type(), file, "clean"));
         return new ImageResult(file, clean.width(), clean.height(), score, input, readout, inputPath, restoredPath, cleanFile(pair).toAbsolutePath());
+    }
+
+    /** The files of a run's summary, beside {@link #LOG}. */
+    static final List<String> SUMMARY = List.of("results.json", "results.csv", "results_images.csv", "report.html");
+
+    /** Whether {@code dir} already holds something (an earlier run, or anything else). */
+    public static boolean holdsARun(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return Files.exists(dir);
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
+    /**
+     * Removes what an earlier run wrote in {@code dir}: the summaries, the log, the thumbnails and every image the
+     * log names inside {@code dir}; then folders left empty. Refuses a folder without this tool's log (it may hold
+     * anything), and leaves alone files the log does not name.
+     */
+    public static void clearRun(Path dir) throws IOException {
+        Path log = dir.resolve(LOG);
+        JsonNode head = null;
+        if (Files.isRegularFile(log)) {
+            try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+                String first = r.readLine();
+                head = first == null ? null : parse(first);
+            }
+        }
+        if (head == null || !head.has("log")) {
+            throw new IllegalArgumentException(dir + " is not a test run of this tool (no " + LOG + "); remove it yourself or choose another --name");
+        }
+        Path root = dir.toAbsolutePath().normalize();
+        List<Path> files = new ArrayList<>();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            JsonNode n = parse(line);
+            if (n == null || !n.has("result")) continue;
+            for (String k : new String[] {"restored", "input"}) {
+                JsonNode v = n.get("result").get(k);
+                if (v != null && v.isTextual()) files.add(Path.of(v.asText()).toAbsolutePath().normalize());
+            }
+        }
+        for (Path f : files) if (f.startsWith(root) && !f.equals(root)) Files.deleteIfExists(f);
+        for (String f : SUMMARY) Files.deleteIfExists(root.resolve(f));
+        Path thumbs = root.resolve("thumbs");
+        if (Files.isDirectory(thumbs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var w = Files.walk(thumbs)) {
+                for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) || p.getFileName().toString().endsWith(".jpg")) Files.deleteIfExists(p);
+                }
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                // something not ours inside: kept
+            }
+        }
+        Files.delete(log);
+        try (var w = Files.walk(root)) { // folders left empty, deepest first
+            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(root) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (var c = Files.list(p)) {
+                        if (c.findAny().isEmpty()) Files.delete(p);
+                    }
+                }
+            }
+        }
     }
 
     /** The file that names an example's outputs: the degraded file, or the clean one when synthesised. */

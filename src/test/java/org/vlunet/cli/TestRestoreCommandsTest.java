@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code test} and {@code restore} end to end on a tiny random VLU-Net saved in our format and a tiny task tree. */
 class TestRestoreCommandsTest {
@@ -154,7 +155,8 @@ class TestRestoreCommandsTest {
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("_test_paths.txt"), (String) r[2]);
         Path data = taskTree(tmp.resolve("datasets"));
-        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--de_dim", "5");
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--de_dim", "5",
+                "--output_path", tmp.resolve("output").toString());
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("--de_dim 5"), (String) r[2]);
         r = ScoreCommandTest.run("test", "--task", "X", "--ckpt", ckpt.toString());
@@ -191,6 +193,72 @@ class TestRestoreCommandsTest {
                 "--tile", "24", "--tile_overlap", "8");
         assertEquals(0, r[0], (String) r[2]);
         assertTrue(((String) r[1]).contains(" tiles)"), (String) r[1]);
+    }
+
+    @Test
+    void aSecondTestRunOfTheSameNameIsRefusedUnlessResumedOrReplaced(@TempDir Path tmp) throws Exception {
+        Path data = taskTree(tmp.resolve("datasets")), out = tmp.resolve("output"), run = out.resolve("twice/N");
+        String[] base = {"test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--output_path", out.toString(),
+                "--name", "twice"};
+        Object[] r = ScoreCommandTest.run(concat(base, "--max_images", "2"));
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(Files.isRegularFile(run.resolve("CBSD68/Denoise15/1.png")));
+        byte[] results = Files.readAllBytes(run.resolve("results.json"));
+        r = ScoreCommandTest.run(concat(base, "--max_images", "1"));
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("holds an earlier run named 'twice'") && ((String) r[2]).contains("--overwrite"), (String) r[2]);
+        assertFalse(((String) r[1]).contains("Denoise15"), "refused before any image: " + r[1]);
+        assertArrayEquals(results, Files.readAllBytes(run.resolve("results.json")), "the earlier results are untouched");
+        assertEquals(1, ScoreCommandTest.run(concat(base, "--resume", "--overwrite"))[0]);
+
+        Files.writeString(run.resolve("mine.txt"), "a file of the user's");
+        r = ScoreCommandTest.run(concat(base, "--max_images", "1", "--overwrite"));
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(Files.isRegularFile(run.resolve("CBSD68/Denoise15/0.png")));
+        assertFalse(Files.exists(run.resolve("CBSD68/Denoise15/1.png")), "no stale image of the earlier run");
+        assertFalse(Files.exists(run.resolve("thumbs/CBSD68/Denoise15/1.restored.jpg")), "no stale thumbnail");
+        assertEquals(1, new ObjectMapper().readTree(run.resolve("results.json").toFile()).get("sets").get(0).get("images").asInt());
+        assertTrue(Files.isRegularFile(run.resolve("mine.txt")), "files the run did not write are kept");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void unwritableOrWrongOutputsFailBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc, where nothing can be created");
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        ImageCodec.writePng(picture(24, 24, 1, 0.1), in.resolve("a.png"));
+        Object[] r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", "/proc/vlunet-out");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).strip().startsWith("restore: -o /proc/vlunet-out: cannot write in /proc ("), (String) r[2]);
+        assertEquals(1, ((String) r[2]).strip().lines().count(), (String) r[2]);
+        assertFalse(((String) r[1]).contains("->"), "no image restored: " + r[1]);
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", file.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains(file + ": exists and is not a folder"), (String) r[2]);
+
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", taskTree(tmp.resolve("data")).toString(),
+                "--output_path", "/proc/vlunet-out");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        r = ScoreCommandTest.run("convert", ckpt.toString(), "-o", "/proc/vlunet.safetensors");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        r = ScoreCommandTest.run("convert", ckpt.toString(), "-o", tmp.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("is a folder"), (String) r[2]);
+        r = ScoreCommandTest.run("score", "--restored", in.toString(), "--clean", in.toString(), "--json", "/proc/vlunet.json");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        assertFalse(((String) r[1]).contains("PSNR"), "nothing scored: " + r[1]);
+        r = ScoreCommandTest.run("datasets", "--input", in.toString(), "--output", "/proc/vlunet-data");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
     }
 
     /** The tiny checkpoint with its last convolution's weights made NaN, as a broken file would have them. */
