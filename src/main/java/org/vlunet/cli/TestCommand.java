@@ -11,11 +11,9 @@ import org.vlunet.data.TestSet;
 import org.vlunet.eval.Evaluator;
 import org.vlunet.eval.MetricOptions;
 import org.vlunet.infer.Restorer;
-import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -82,22 +80,6 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--crop_border", defaultValue = "0", paramLabel = "N", description = "variant: remove N pixels from each border before scoring")
     int cropBorder;
 
-    /** Before any work: an earlier run of this name is continued or replaced only when asked; the folder is writable. */
-    private void checkRun(Path out) throws java.io.IOException {
-        if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
-        if (!resume && Evaluator.holdsARun(out)) {
-            if (!overwrite) {
-                throw new IllegalArgumentException(out + " holds an earlier run named '" + name + "': add --resume to continue it,"
-                        + " --overwrite to replace it, or choose another --name");
-            }
-            if (!Files.isRegularFile(out.resolve(Evaluator.LOG))) {
-                throw new IllegalArgumentException(out + " is not a test run of this tool (no " + Evaluator.LOG
-                        + "); --overwrite replaces only runs; remove it yourself or choose another --name");
-            }
-        }
-        Outputs.folder(out, "--output_path/--name " + out);
-    }
-
     @Override
     public Integer call() throws Exception {
         if (saveImages && noSaveImages) throw new IllegalArgumentException("--save_images and --no_save_images together");
@@ -115,7 +97,7 @@ public final class TestCommand implements Callable<Integer> {
         }
         AuthorsLayout.check(sets);
         Path out = outputPath.resolve(name).resolve(label);
-        checkRun(out);
+        Evaluator.checkRun(out, name, resume, overwrite); // before the model is loaded
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             int classes = model.config().model().deDim();

@@ -189,6 +189,25 @@ public final class Evaluator {
     /** The files of a run's summary, beside {@link #LOG}. */
     static final List<String> SUMMARY = List.of("results.json", "results.csv", "results_images.csv", "report.html");
 
+    /**
+     * Before any work: the run folder {@code dir} of run {@code name} is new, or continued ({@code resume}) or
+     * replaced ({@code overwrite}, then only if it is a run of this tool) when asked; and it can be written.
+     */
+    public static void checkRun(Path dir, String name, boolean resume, boolean overwrite) throws IOException {
+        if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+        if (!resume && holdsARun(dir)) {
+            if (!overwrite) {
+                throw new IllegalArgumentException(dir + " holds an earlier run named '" + name + "': add --resume to continue it,"
+                        + " --overwrite to replace it, or choose another --name");
+            }
+            if (!Files.isRegularFile(dir.resolve(LOG))) {
+                throw new IllegalArgumentException(dir + " is not a test run of this tool (no " + LOG
+                        + "); --overwrite replaces only runs; remove it yourself or choose another --name");
+            }
+        }
+        org.vlunet.util.Outputs.folder(dir, "--output_path/--name " + dir);
+    }
+
     /** Whether {@code dir} already holds something (an earlier run, or anything else). */
     public static boolean holdsARun(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) return Files.exists(dir);

@@ -145,6 +145,12 @@ class CheckpointReaderTest {
         Safetensors.write(shortList, tensors, meta);
         String m = assertThrows(WeightsException.class, () -> CheckpointReader.read(shortList)).getMessage();
         assertTrue(m.startsWith(shortList + ": metadata classes: degradations lists 2 classes but model.deDim is 7"), m);
+        // no configuration at all: the classes must fit the network the shapes describe (7 prompts)
+        meta.remove("config");
+        Path noConfig = dir.resolve("noconfig.safetensors");
+        Safetensors.write(noConfig, tensors, meta);
+        m = assertThrows(WeightsException.class, () -> CheckpointReader.read(noConfig)).getMessage();
+        assertTrue(m.contains("metadata classes: degradations lists 2 classes but model.deDim is 7"), m);
         // one that disagrees with the configuration's list
         meta.put("config", tinyConfig().toJson());
         meta.put("classes", "[\"denoise_15\", \"derain\"]");

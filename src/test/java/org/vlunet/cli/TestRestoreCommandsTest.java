@@ -256,6 +256,10 @@ class TestRestoreCommandsTest {
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
         assertFalse(((String) r[1]).contains("PSNR"), "nothing scored: " + r[1]);
+        r = ScoreCommandTest.run("score", "--restored", in.toString(), "--clean", in.toString(), "--json", file.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains(file + ": exists (use --overwrite"), (String) r[2]);
+        assertEquals("x", Files.readString(file));
         r = ScoreCommandTest.run("datasets", "--input", in.toString(), "--output", "/proc/vlunet-data");
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);

@@ -144,7 +144,11 @@ class TrainCommandSmokeTest {
         TrainState state = TrainState.read(dir.resolve(Checkpoints.STATE));
         assertEquals(new Position(6, 0, 24), state.position());
 
+        // a kill during a checkpoint write leaves a temporary file: the next start removes it, and nothing else
+        Path stale = Files.writeString(dir.resolve(".last.state.safetensors.4242.vlunet.tmp"), "half a state");
+        Path mine = Files.writeString(dir.resolve("notes.tmp"), "the user's");
         assertEquals(0, train(args("smoke", "--resume", "--max_steps", "28")));
+        assertTrue(!Files.exists(stale) && Files.exists(mine), "stale temporary file removed, other files kept");
         List<JsonNode> resumed = log("smoke", "resume");
         assertEquals(24, resumed.get(0).get("step").asLong());
         List<JsonNode> all = log("smoke", "step");
