@@ -165,7 +165,7 @@ class FinetuneClipCommandTest {
     }
 
     @Test
-    void nonFiniteClipEmbeddingsFailBeforeTraining(@TempDir Path tmp) throws Exception {
+    void nonFiniteEmbeddingsAndBadOutputsFailBeforeTraining(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
         makeData(data);
         Path clip = tmp.resolve("clip.safetensors"), bad = tmp.resolve("nan_clip.safetensors");
@@ -189,6 +189,17 @@ class FinetuneClipCommandTest {
         assertTrue(r.err().contains("18 of 18 image(s) give non-finite CLIP embeddings") && r.err().contains("img00.png"), r.err());
         assertFalse(r.out().contains("train loss"), "nothing trained: " + r.out());
         assertFalse(Files.exists(out), "nothing written");
+
+        // where it writes is checked before any image is read
+        r = run("finetune-clip", "--de_type", "denoise_15", "--data_root", data.toString(), "--random_clip", "--config", "vlunet-tiny",
+                "--device", "cpu", "--output", "/proc/vlunet/adapter.safetensors");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("/proc/vlunet/adapter.safetensors: cannot write in /proc"), r.err());
+        assertFalse(r.out().contains("encoding images"), r.out());
+        r = run("finetune-clip", "--de_type", "denoise_15", "--data_root", data.toString(), "--clip_weights", clip.toString(),
+                "--config", "vlunet-tiny", "--device", "cpu", "--output", clip.toString(), "--overwrite");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("is also an input"), r.err());
     }
 
     @Test

@@ -128,7 +128,7 @@ class RestoreJobTest {
     }
 
     @Test
-    void everyOutputIsSettledBeforeTheModelRuns(@TempDir Path tmp) throws Exception {
+    void anExistingOutputFailsAloneAndTheModelRunsOnlyOnTheOthers(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
         for (int i = 0; i < 3; i++) ImageCodec.writePng(RestorerTest.image(16, 16, i), in.resolve(i + ".png"));
         ImageCodec.writePng(RestorerTest.image(16, 16, 9), out.resolve("2.png")); // the last one's output exists

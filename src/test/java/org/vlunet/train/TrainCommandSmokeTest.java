@@ -225,6 +225,10 @@ class TrainCommandSmokeTest {
         assertMessage("--device gpu:3: gpu:3 does not exist", argsWith("--device", "gpu:3"));
         assertMessage("needs the test lists", args("bad", "--de_type", "denoise_15", "denoise_25", "--val_every", "1"));
         assertMessage("--repeat names derain, which is not in --de_type", argsWith("--de_type", "denoise_15", "--repeat", "derain=2"));
+        if (Files.isDirectory(Path.of("/proc/self"))) { // Linux: nothing can be created in /proc
+            assertMessage("--ckpt_path/--name /proc/vlunet/bad: cannot write in /proc", argsWith("--ckpt_path", "/proc/vlunet"));
+            assertMessage("--output_path/--name /proc/vlunet/bad: cannot write in /proc", argsWith("--output_path", "/proc/vlunet"));
+        }
         assertTrue(!Files.exists(tmp.resolve("ckpt/bad")), "nothing written");
     }
 
