@@ -23,7 +23,11 @@ public final class Conversion {
                 throw new WeightsException(output + ": is also a source; write the conversion to another file");
             }
         }
-        if (Files.exists(output) && !overwrite) throw new WeightsException(output + ": exists (use --overwrite to replace it)");
+        try {
+            org.vlunet.util.Outputs.file(output, output.toString(), overwrite, sources);
+        } catch (IllegalArgumentException e) {
+            throw new WeightsException(e.getMessage(), e);
+        }
         Checkpoint ck = CheckpointReader.read(sources).resolve(config);
         VluNetFormat.write(output, ck, provenance(ck, sources));
         return ck;

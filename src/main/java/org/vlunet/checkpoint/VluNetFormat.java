@@ -58,6 +58,40 @@ public final class VluNetFormat {
         return FORMAT.equals(metadata.get("format"));
     }
 
+    /**
+     * The configuration with the {@code classes} metadata: it must agree with the configuration's own list, or,
+     * where that has none, name one known class per prompt of the network (never quietly replaced by defaults).
+     */
+    private static VluNetConfig withClasses(Path file, VluNetConfig config, String json, Map<String, HostTensor> backbone,
+                                            ClipConfig clipConfig) {
+        List<String> classes;
+        try {
+            classes = JSON.readValue(json, new TypeReference<List<String>>() {});
+        } catch (IOException e) {
+            throw new WeightsException(file + ": unreadable classes in the metadata (expected a JSON list of class names)");
+        }
+        if (classes == null || (config == null && backbone.isEmpty())) return config;
+        if (config == null) { // no configuration stored: the network's shapes, with these classes
+            try {
+                return new VluNetConfig(ArchitectureInference.model(ArchitectureInference.shapes(backbone)), clipConfig, classes).validate();
+            } catch (ConfigException e) {
+                throw new WeightsException(file + ": metadata classes: " + e.getMessage());
+            }
+        }
+        if (config.degradations() != null) {
+            if (!config.degradations().equals(classes)) {
+                throw new WeightsException(file + ": the metadata's classes " + classes + " disagree with its configuration's "
+                        + config.degradations());
+            }
+            return config;
+        }
+        try {
+            return new VluNetConfig(config.model(), config.clip(), classes).validate();
+        } catch (ConfigException e) {
+            throw new WeightsException(file + ": metadata classes: " + e.getMessage());
+        }
+    }
+
     /** Reads a file {@link #isOurs} said is ours. */
     static Checkpoint read(Path file, Safetensors f) {
         Map<String, String> m = f.metadata();
@@ -84,6 +118,7 @@ public final class VluNetFormat {
         for (String k : f.names()) all.put(k, f.read(k));
         PartMapping.Split<HostTensor> s = PartMapping.split(all);
         if (!s.ignored().isEmpty()) throw new WeightsException(file + ": keys of no part: " + s.ignored());
+        if (m.containsKey("classes")) config = withClasses(file, config, m.get("classes"), s.backbone(), clipConfig);
         return new Checkpoint(file, "VLU-Net checkpoint", s.backbone(), s.clip(), s.adapter(), config, clipConfig, prompts, prov,
                 Map.of(), List.of());
     }

@@ -133,6 +133,11 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                 if (Files.exists(p)) throw new IllegalArgumentException(p + " exists; pass --overwrite to replace it or --resume to continue its training");
             }
         }
+        List<Path> weightFiles = java.util.stream.Stream.of(clipWeights, adapter).filter(java.util.Objects::nonNull).toList();
+        for (Path p : List.of(output, state)) org.vlunet.util.Outputs.file(p, p.toString(), true, weightFiles);
+        Path folder = output.toAbsolutePath().getParent();
+        String cleaned = org.vlunet.util.AtomicFiles.removedLine(folder, org.vlunet.util.AtomicFiles.removeStale(folder));
+        if (cleaned != null) System.out.println(cleaned);
 
         ClipConfig clipConfig;
         Map<String, org.vlunet.weights.HostTensor> clipTensors = null;

@@ -5,6 +5,7 @@ import org.vlunet.VluNetModel;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.infer.RestoreJob;
 import org.vlunet.infer.Restorer;
+import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,7 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restores images (files or folders) of any size: reflect-padded to the network's multiple of 8 and"
                 + " cropped back, so each output has its input's size; large images go in overlapping, blended tiles.",
-                "Prints what the degradation encoder saw in each image. Writes OUTDIR/<stem>.png; never overwrites an input."})
+                "Prints what the degradation encoder saw in each image. Writes OUTDIR/<stem>.png (with --recursive, the input's"
+                + " subfolders under OUTDIR too); never overwrites an input."})
 public final class RestoreCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "image files or folders of images")
@@ -46,16 +48,20 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace existing outputs (inputs are never replaced)")
     boolean overwrite;
 
+    @Option(names = {"-r", "--recursive"}, description = "restore folders with all their subfolders, each image to the same relative path under -o")
+    boolean recursive;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
     String device;
 
     @Override
     public Integer call() throws Exception {
         Restorer.Options opts = Restorer.Options.of(tile, overlap, maxPixels);
+        Outputs.folder(output, "-o " + output); // before the model is loaded
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             JniUtils.setGradMode(false);
-            RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite).run(inputs, System.out);
+            RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite, recursive).run(inputs, System.out);
             for (RestoreJob.Failure f : o.failed()) {
                 String m = f.message() == null ? "failed" : f.message();
                 System.err.println("error: " + (m.startsWith(f.input().toString()) ? m : f.input() + ": " + m));

@@ -23,6 +23,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the scores to this JSON file.")
     Path json;
 
+    @Option(names = "--overwrite", description = "Replace an existing --json file.")
+    boolean overwrite;
+
     @Option(names = "--y_channel", description = "Score the BT.601 luma (as BasicSR) instead of RGB.")
     boolean yChannel;
 
@@ -36,6 +39,7 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out, err = System.err;
         MetricOptions opts = new MetricOptions(yChannel, cropBorder, crop16);
+        if (json != null) org.vlunet.util.Outputs.file(json, "--json " + json, overwrite, java.util.List.of());
         FolderScores.Result r = FolderScores.compare(restored, clean, opts);
         out.println("metric: " + opts.label());
         out.print(r.table());

@@ -78,6 +78,9 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "skip images already evaluated by an interrupted run of the same name")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "replace an earlier run of the same name (its results, report and images)")
+    boolean overwrite;
+
     @Option(names = "--y_channel", description = "also a labelled variant: score the BT.601 luma instead of RGB")
     boolean yChannel;
 
@@ -100,6 +103,8 @@ public final class TestCommand implements Callable<Integer> {
             label = t.name();
         }
         AuthorsLayout.check(sets);
+        Path out = outputPath.resolve(name).resolve(label);
+        Evaluator.checkRun(out, name, resume, overwrite); // before the model is loaded
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
             int classes = model.config().model().deDim();
@@ -107,7 +112,7 @@ public final class TestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--de_dim " + deDim + " but " + ckpt + " has " + classes + " degradation classes");
             }
             JniUtils.setGradMode(false);
-            Path out = outputPath.resolve(name).resolve(label);
+            if (overwrite && Evaluator.holdsARun(out)) Evaluator.clearRun(out);
             Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
             // Whole images, as the authors restore them: no automatic tiling, tiles only when asked.

@@ -111,7 +111,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            Trainer.run(Trainer.plan(options()), System.err);
+            var out = Trainer.run(Trainer.plan(options()), System.err);
+            if (out.validationFailures() > 0) { // training went on; the scores of those images are missing
+                System.err.println("vlunet train: " + out.validationFailures() + " validation image(s) could not be scored"
+                        + " (the \"val\" lines above say why)");
+                return 1;
+            }
             return 0;
         } catch (RuntimeException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

@@ -13,6 +13,7 @@ import org.vlunet.data.RgbImage;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.Safetensors;
 import org.vlunet.weights.StateDict;
+import org.vlunet.util.NonFiniteException;
 import org.vlunet.weights.WeightsException;
 
 import java.io.IOException;
@@ -161,6 +162,8 @@ public final class AdapterFinetuner {
             return t;
         });
         long t0 = System.nanoTime(), lastLog = t0;
+        List<Integer> nonFinite = new ArrayList<>();
+        String firstError = null;
         try {
             for (int start = 0; start < n; start += bs) {
                 int end = Math.min(n, start + bs);
@@ -176,7 +179,15 @@ public final class AdapterFinetuner {
                 for (Future<float[]> f : jobs) batch.add(get(f));
                 try (NDManager s = manager.newSubManager()) {
                     float[] e = encoder.clip().encodeImage(ClipPreprocessor.stack(s, batch, size)).toFloatArray();
-                    for (int i = start; i < end; i++) out[i] = Arrays.copyOfRange(e, (i - start) * dim, (i - start + 1) * dim);
+                    for (int i = start; i < end; i++) {
+                        out[i] = Arrays.copyOfRange(e, (i - start) * dim, (i - start + 1) * dim);
+                        try {
+                            NonFiniteException.check(out[i], "its CLIP image embedding");
+                        } catch (NonFiniteException x) {
+                            if (nonFinite.isEmpty()) firstError = data.describe(i) + ": " + x.getMessage();
+                            nonFinite.add(i);
+                        }
+                    }
                 }
                 long now = System.nanoTime();
                 if (now - lastLog > 5e9 || end == n) {
@@ -187,6 +198,10 @@ public final class AdapterFinetuner {
             }
         } finally {
             pool.shutdownNow();
+        }
+        if (!nonFinite.isEmpty()) { // every image is encoded before training: nothing is trained on a broken feature
+            for (int i : nonFinite) log.println("error: " + data.describe(i) + ": non-finite CLIP image embedding");
+            throw new NonFiniteException(nonFinite.size() + " of " + n + " image(s) give non-finite CLIP embeddings, nothing trained; first: " + firstError);
         }
         return out;
     }
@@ -267,6 +282,7 @@ public final class AdapterFinetuner {
                 correct += PromptLoss.correct(logits, lab);
             }
         }
+        if (!Double.isFinite(lossSum)) throw new NonFiniteException("the held-out loss is " + lossSum + " (the adapter's logits overflow)");
         return new Metrics(lossSum / indices.length, (double) correct / indices.length, indices.length);
     }
 

@@ -23,6 +23,8 @@ public record VluNetConfig(ModelConfig model, ClipConfig clip, java.util.List<St
 
     public static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            // "dim": 12.5 would otherwise be read as 12 without a word
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     public VluNetConfig validate() {
@@ -73,9 +75,24 @@ public record VluNetConfig(ModelConfig model, ClipConfig clip, java.util.List<St
             return JSON.readValue(in, VluNetConfig.class).validate();
         } catch (ConfigException e) {
             throw new ConfigException(what + ": " + e.getMessage());
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            String key = key(e.getPath());
+            throw new ConfigException(what + ": " + (key.isEmpty() ? "" : key + ": ") + "expected "
+                    + (e.getTargetType() == int.class || e.getTargetType() == Integer.class ? "a whole number" : e.getTargetType() == null ? "another value"
+                    : "a value of type " + e.getTargetType().getSimpleName()) + " (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
         } catch (IOException e) {
             throw new ConfigException(what + ": invalid configuration (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
+    }
+
+    /** The JSON key a mapping error is at, e.g. {@code model.heads[2]}. */
+    private static String key(java.util.List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (var r : path) {
+            if (r.getFieldName() != null) b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+            else if (r.getIndex() >= 0) b.append('[').append(r.getIndex()).append(']');
+        }
+        return b.toString();
     }
 
     public static VluNetConfig fromJson(String json) {

@@ -88,6 +88,11 @@ public final class DatasetWriter {
     public static Report write(Options o, Consumer<String> progress) {
         Path in = o.input().toAbsolutePath().normalize(), out = o.output().toAbsolutePath().normalize();
         if (out.startsWith(in)) throw new DatasetException("output " + o.output() + " is inside the input folder " + o.input() + "; choose another");
+        try {
+            org.vlunet.util.Outputs.folder(out, "output " + o.output());
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(e.getMessage());
+        }
         List<Path> photos = CleanFolder.images(in);
         if (Files.isDirectory(out) && !o.force()) {
             try (var s = Files.list(out)) {

@@ -123,8 +123,12 @@ final class KernelCheck {
             NDArray feature = normal(m, rng, 2, net.config().degradationDim());
             NDArray y32 = net.forward(image, feature);
             NDArray y64 = twin.forward(f64(image), f64(feature));
-            compare("network forward (" + net.config() + ") batch 2 " + size + "x" + size, y32.sub(image), y64.sub(f64(image)),
-                    NETWORK_TOLERANCE, faults);
+            // Weights that give NaN/Inf even in float64 (a broken checkpoint) say nothing about the kernels, which
+            // convolutions() judges with weights of its own; inference reports the non-finite output per image.
+            if (!y64.isInfinite().logicalOr(y64.isNaN()).any().getBoolean()) {
+                compare("network forward (" + net.config() + ") batch 2 " + size + "x" + size, y32.sub(image), y64.sub(f64(image)),
+                        NETWORK_TOLERANCE, faults);
+            }
         }
         return faults;
     }

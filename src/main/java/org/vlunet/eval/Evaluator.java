@@ -94,6 +94,8 @@ public final class Evaluator {
     public Outcome run(List<TestSet> sets) throws IOException {
         Path dir = opts.outputDir();
         Files.createDirectories(dir);
+        String cleaned = AtomicFiles.removedLine(dir, AtomicFiles.removeStale(dir));
+        if (cleaned != null) out.println(cleaned);
         Map<String, ImageResult> done = opts.resume() ? readLog(dir.resolve(LOG)) : new HashMap<>();
         if (!opts.resume()) startLog(dir.resolve(LOG));
 
@@ -141,7 +143,7 @@ public final class Evaluator {
                 out.println();
                 out.println(sr.label() + "  (" + images.size() + " images, " + metricLabel() + ")");
                 out.print(table(List.of(sr)));
-                writeSummaries(results);
+                writeSummaries(results, failures);
             }
         }
         if (sets.size() > 1) {
@@ -184,6 +186,87 @@ public final class Evaluator {
         return new ImageResult(file, clean.width(), clean.height(), score, input, readout, inputPath, restoredPath, cleanFile(pair).toAbsolutePath());
     }
 
+    /** The files of a run's summary, beside {@link #LOG}. */
+    static final List<String> SUMMARY = List.of("results.json", "results.csv", "results_images.csv", "report.html");
+
+    /**
+     * Before any work: the run folder {@code dir} of run {@code name} is new, or continued ({@code resume}) or
+     * replaced ({@code overwrite}, then only if it is a run of this tool) when asked; and it can be written.
+     */
+    public static void checkRun(Path dir, String name, boolean resume, boolean overwrite) throws IOException {
+        if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+        if (!resume && holdsARun(dir)) {
+            if (!overwrite) {
+                throw new IllegalArgumentException(dir + " holds an earlier run named '" + name + "': add --resume to continue it,"
+                        + " --overwrite to replace it, or choose another --name");
+            }
+            if (!Files.isRegularFile(dir.resolve(LOG))) {
+                throw new IllegalArgumentException(dir + " is not a test run of this tool (no " + LOG
+                        + "); --overwrite replaces only runs; remove it yourself or choose another --name");
+            }
+        }
+        org.vlunet.util.Outputs.folder(dir, "--output_path/--name " + dir);
+    }
+
+    /** Whether {@code dir} already holds something (an earlier run, or anything else). */
+    public static boolean holdsARun(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return Files.exists(dir);
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
+    /**
+     * Removes what an earlier run wrote in {@code dir}: the summaries, the log, the thumbnails and every image the
+     * log names inside {@code dir}; then folders left empty. Refuses a folder without this tool's log (it may hold
+     * anything), and leaves alone files the log does not name.
+     */
+    public static void clearRun(Path dir) throws IOException {
+        Path log = dir.resolve(LOG);
+        JsonNode head = null;
+        if (Files.isRegularFile(log)) {
+            try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+                String first = r.readLine();
+                head = first == null ? null : parse(first);
+            }
+        }
+        if (head == null || !head.has("log")) {
+            throw new IllegalArgumentException(dir + " is not a test run of this tool (no " + LOG + "); remove it yourself or choose another --name");
+        }
+        Path root = dir.toAbsolutePath().normalize();
+        List<Path> files = new ArrayList<>();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            JsonNode n = parse(line);
+            if (n == null || !n.has("result")) continue;
+            for (String k : new String[] {"restored", "input"}) {
+                JsonNode v = n.get("result").get(k);
+                if (v != null && v.isTextual()) files.add(Path.of(v.asText()).toAbsolutePath().normalize());
+            }
+        }
+        for (Path f : files) if (f.startsWith(root) && !f.equals(root)) Files.deleteIfExists(f);
+        for (String f : SUMMARY) Files.deleteIfExists(root.resolve(f));
+        Path thumbs = root.resolve("thumbs");
+        if (Files.isDirectory(thumbs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var w = Files.walk(thumbs)) {
+                for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) || p.getFileName().toString().endsWith(".jpg")) Files.deleteIfExists(p);
+                }
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                // something not ours inside: kept
+            }
+        }
+        Files.delete(log);
+        try (var w = Files.walk(root)) { // folders left empty, deepest first
+            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(root) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (var c = Files.list(p)) {
+                        if (c.findAny().isEmpty()) Files.delete(p);
+                    }
+                }
+            }
+        }
+    }
+
     /** The file that names an example's outputs: the degraded file, or the clean one when synthesised. */
     static Path nameFile(Example e) {
         return e instanceof PairEntry p ? p.degraded() : ((SynthEntry) e).clean();
@@ -204,20 +287,30 @@ public final class Evaluator {
         return t.toString();
     }
 
-    private void writeSummaries(List<SetResult> results) throws IOException {
+    /** Failed images count per set and are listed; a mean over no image is null ("not computed"), never a number. */
+    private void writeSummaries(List<SetResult> results, List<Failure> failures) throws IOException {
         Path dir = opts.outputDir();
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("task", opts.task());
         root.put("checkpoint", opts.checkpoint());
         root.put("metric", metricLabel());
+        ArrayNode failed = root.putArray("failures");
+        for (Failure f : failures) {
+            ObjectNode n = failed.addObject();
+            n.put("set", f.set());
+            n.put("type", f.type());
+            n.put("file", f.file().getFileName().toString());
+            n.put("error", f.message());
+        }
         ArrayNode sets = root.putArray("sets");
-        StringBuilder csv = new StringBuilder("set,type,images,psnr,ssim,input_psnr,input_ssim\n");
+        StringBuilder csv = new StringBuilder("set,type,images,psnr,ssim,input_psnr,input_ssim,failed\n");
         StringBuilder perImage = new StringBuilder("set,type,file,width,height,psnr,ssim,input_psnr,input_ssim,readout\n");
         for (SetResult s : results) {
             ObjectNode o = sets.addObject();
             o.put("set", s.set());
             o.put("type", s.type());
             o.put("images", s.images().size());
+            o.put("failed", failures.stream().filter(f -> f.set().equals(s.set()) && f.type().equals(s.type())).count());
             Score m = s.mean(), in = s.inputMean();
             Json.put(o, "psnr", m.psnr());
             Json.put(o, "ssim", m.ssim());
@@ -236,7 +329,8 @@ public final class Evaluator {
             }
             csv.append(csv(s.set())).append(',').append(csv(s.type())).append(',').append(s.images().size()).append(',')
                     .append(num(m.psnr())).append(',').append(num(m.ssim())).append(',')
-                    .append(in == null ? "" : num(in.psnr())).append(',').append(in == null ? "" : num(in.ssim())).append('\n');
+                    .append(in == null ? "" : num(in.psnr())).append(',').append(in == null ? "" : num(in.ssim())).append(',')
+                    .append(o.get("failed").asLong()).append('\n');
         }
         AtomicFiles.write(dir.resolve("results.json"), o -> Json.MAPPER.writeValue(new Json.NonClosing(o), root));
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());

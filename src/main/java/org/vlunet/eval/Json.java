@@ -10,9 +10,14 @@ final class Json {
 
     private Json() {}
 
-    /** A metric as a JSON number; an infinite PSNR (identical images) or NaN has no JSON number and is null. */
+    /**
+     * A metric as a JSON number. JSON has no number for an infinite PSNR (identical images): it is the string
+     * "Infinity" (as JavaScript's Number() reads it); null means not computed, never a value.
+     */
     static void put(ObjectNode o, String key, double v) {
         if (Double.isFinite(v)) o.put(key, v);
+        else if (v == Double.POSITIVE_INFINITY) o.put(key, "Infinity");
+        else if (v == Double.NEGATIVE_INFINITY) o.put(key, "-Infinity");
         else o.putNull(key);
     }
 
@@ -35,6 +40,7 @@ final class Json {
 
     static double get(com.fasterxml.jackson.databind.JsonNode o, String key) {
         com.fasterxml.jackson.databind.JsonNode v = o.get(key);
-        return v == null || v.isNull() ? Double.POSITIVE_INFINITY : v.asDouble();
+        if (v == null || v.isNull()) return Double.NaN;
+        return v.isTextual() ? Double.parseDouble(v.asText()) : v.asDouble();
     }
 }

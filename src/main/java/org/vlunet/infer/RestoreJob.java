@@ -3,6 +3,7 @@ package org.vlunet.infer;
 import ai.djl.ndarray.NDManager;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
+import org.vlunet.util.Outputs;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,32 +41,75 @@ public final class RestoreJob {
     private final ImageRestorer restorer;
     private final Path outputDir;
     private final boolean overwrite;
+    private final boolean recursive;
 
     public RestoreJob(ImageModel model, NDManager manager, Restorer.Options options, Path outputDir, boolean overwrite) {
+        this(model, manager, options, outputDir, overwrite, false);
+    }
+
+    /** @param recursive folders are restored as whole trees, each image to its relative path under the output folder */
+    public RestoreJob(ImageModel model, NDManager manager, Restorer.Options options, Path outputDir, boolean overwrite, boolean recursive) {
         this.restorer = new ImageRestorer(model, manager, options);
         this.outputDir = outputDir;
         this.overwrite = overwrite;
+        this.recursive = recursive;
     }
+
+    /**
+     * An image to restore and where its output goes, relative to the output folder: {@code <stem>.png} for a file
+     * given as such or directly inside a given folder, {@code <sub/folders>/<stem>.png} for one deeper in a folder
+     * restored recursively.
+     */
+    public record Source(Path file, Path output) {}
 
     /** Files as given, folders as the image files directly inside them (sorted); missing paths are failures. */
     public static List<Path> expand(List<Path> inputs, List<Failure> failures) {
-        List<Path> files = new ArrayList<>();
+        return sources(inputs, false, null, failures).stream().map(Source::file).toList();
+    }
+
+    /**
+     * The images of {@code inputs} with their relative outputs: files as given, folders as the image files inside
+     * them, with {@code recursive} those of every subfolder too (links to folders are not followed; nothing under
+     * {@code skip}, the output folder, is taken). Sorted per folder; missing paths and empty folders are failures.
+     */
+    public static List<Source> sources(List<Path> inputs, boolean recursive, Path skip, List<Failure> failures) {
+        List<Source> files = new ArrayList<>();
+        Path skipReal = skip == null ? null : Outputs.real(skip);
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.list(p)) {
-                    List<Path> imgs = s.filter(RestoreJob::isImage).sorted().toList();
-                    if (imgs.isEmpty()) failures.add(new Failure(p, "folder has no images (" + String.join(", ", new java.util.TreeSet<>(EXTENSIONS)) + ")"));
-                    files.addAll(imgs);
-                } catch (IOException e) {
+                // an output folder inside the tree: what earlier runs wrote there is not taken as input
+                boolean skipInside = recursive && skipReal != null && !Outputs.real(p).equals(skipReal);
+                try (Stream<Path> s = recursive ? Files.walk(p) : Files.list(p)) {
+                    List<Path> imgs = s.filter(f -> isImage(f) && !(skipInside && Outputs.real(f).startsWith(skipReal))).sorted().toList();
+                    if (imgs.isEmpty()) {
+                        failures.add(new Failure(p, "folder has no images (" + String.join(", ", new java.util.TreeSet<>(EXTENSIONS)) + ")"
+                                + (recursive ? "" : "; --recursive takes its subfolders too")));
+                    }
+                    for (Path f : imgs) add(files, f, p.relativize(f), failures);
+                } catch (IOException | UncheckedIOException e) {
                     failures.add(new Failure(p, "cannot list folder (" + e.getMessage() + ")"));
                 }
             } else if (Files.isRegularFile(p)) {
-                files.add(p);
+                add(files, p, p.getFileName(), failures);
             } else {
                 failures.add(new Failure(p, "no such file or folder"));
             }
         }
         return files;
+    }
+
+    private static void add(List<Source> files, Path file, Path relative, List<Failure> failures) {
+        try {
+            files.add(new Source(file, pngOf(relative)));
+        } catch (java.nio.file.InvalidPathException e) { // this file alone: the others are still restored
+            failures.add(new Failure(file, unencodable(e)));
+        }
+    }
+
+    /** The relative output of a relative input: same folders, the stem with .png. */
+    static Path pngOf(Path relative) {
+        String png = outputName(relative.getFileName().toString());
+        return relative.getParent() == null ? Path.of(png) : relative.getParent().resolve(png);
     }
 
     static boolean isImage(Path p) {
@@ -84,39 +128,60 @@ public final class RestoreJob {
         return (dot > 0 ? inputName.substring(0, dot) : inputName) + ".png";
     }
 
+    /**
+     * Every output is settled before the model runs on anything: an output that is an input, claimed twice or
+     * existing (without overwrite), or whose name the system cannot encode, fails for that image alone.
+     */
     public Outcome run(List<Path> inputs, PrintStream out) {
         List<Failure> failed = new ArrayList<>();
-        List<Path> files = expand(inputs, failed);
+        List<Source> files = sources(inputs, recursive, outputDir, failed);
         Set<Path> inputSet = new HashSet<>();
-        for (Path f : files) inputSet.add(real(f));
+        for (Source f : files) inputSet.add(Outputs.real(f.file()));
         Map<Path, Path> claimed = new HashMap<>();
+        Map<Source, Path> planned = new java.util.LinkedHashMap<>();
+        for (Source f : files) {
+            try {
+                Path target = outputDir.resolve(f.output());
+                Path key = Outputs.real(target);
+                if (inputSet.contains(key)) {
+                    failed.add(new Failure(f.file(), "output " + target + " is an input; choose another output folder with -o"));
+                    continue;
+                }
+                Path first = claimed.putIfAbsent(key, f.file());
+                if (first != null) {
+                    failed.add(new Failure(f.file(), "output " + target + " is already the output of " + first + " (same file stem)"));
+                    continue;
+                }
+                if (Files.exists(target) && !overwrite) {
+                    failed.add(new Failure(f.file(), "output " + target + " exists (use --overwrite to replace it)"));
+                    continue;
+                }
+                planned.put(f, target);
+            } catch (java.nio.file.InvalidPathException e) {
+                failed.add(new Failure(f.file(), unencodable(e)));
+            }
+        }
         List<Item> done = new ArrayList<>();
-        for (Path f : files) {
-            Path target = outputDir.resolve(outputName(f.getFileName().toString()));
-            Path key = real(target);
-            if (inputSet.contains(key)) {
-                failed.add(new Failure(f, "output " + target + " is an input; choose another output folder with -o"));
-                continue;
-            }
-            Path first = claimed.putIfAbsent(key, f);
-            if (first != null) {
-                failed.add(new Failure(f, "output " + target + " is already the output of " + first + " (same file stem)"));
-                continue;
-            }
-            if (Files.exists(target) && !overwrite) {
-                failed.add(new Failure(f, "output " + target + " exists (use --overwrite to replace it)"));
-                continue;
-            }
+        for (Map.Entry<Source, Path> e : planned.entrySet()) {
+            Path f = e.getKey().file(), target = e.getValue();
             try {
                 Item it = restore(f, target);
                 done.add(it);
                 out.printf("%s -> %s  %dx%d%s  %.1fs%s%n", f, target, it.width(), it.height(), it.tiled() ? " (" + it.tiles() + " tiles)" : "",
                         it.millis() / 1000.0, it.readout() == null ? "" : "  read-out: " + it.readout().summary());
-            } catch (RuntimeException e) {
-                failed.add(new Failure(f, e.getMessage()));
+            } catch (java.nio.file.InvalidPathException x) {
+                failed.add(new Failure(f, unencodable(x)));
+            } catch (RuntimeException x) {
+                failed.add(new Failure(f, x.getMessage()));
             }
         }
         return new Outcome(done, failed);
+    }
+
+    /** A file name the JVM's file-name encoding cannot hold (e.g. non-ASCII under LANG=C). */
+    private static String unencodable(java.nio.file.InvalidPathException e) {
+        return "its name cannot be written in this system's file-name encoding (" + System.getProperty("sun.jnu.encoding")
+                + "; " + e.getReason() + "): run with a UTF-8 locale, e.g. LANG=C.UTF-8";
     }
 
     private Item restore(Path in, Path target) {
@@ -130,19 +195,5 @@ public final class RestoreJob {
             throw new IllegalStateException(e.getMessage(), e);
         }
         return new Item(in, target, img.width(), img.height(), r.readout(), r.tiles(), (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    private static Path real(Path p) {
-        Path abs = p.toAbsolutePath().normalize();
-        try {
-            return abs.toRealPath();
-        } catch (IOException e) {
-            Path parent = abs.getParent();
-            try {
-                return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
-            } catch (IOException e2) {
-                return abs;
-            }
-        }
     }
 }

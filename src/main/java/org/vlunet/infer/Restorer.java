@@ -214,6 +214,7 @@ public final class Restorer {
                 throw new IllegalStateException("network returned shape " + out.getShape() + " for input " + shape);
             }
             float[] f = out.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            org.vlunet.util.NonFiniteException.check(f, "the network's output");
             return new RgbImage(img.width(), img.height(), f);
         }
     }

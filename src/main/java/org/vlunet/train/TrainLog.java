@@ -13,7 +13,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * The machine-readable log: one JSON object a line, appended and flushed as it happens, so a run that dies
  * keeps its log. {@code {"event":"step","epoch":…,"step":…,"loss":…,"lr":…,"time_s":…}} for every step,
- * {@code {"event":"val","epoch":…,"step":…,"set":…,"psnr":…,"ssim":…,"images":…}} for every validation set,
+ * {@code {"event":"val","epoch":…,"step":…,"set":…,"psnr":…,"ssim":…,"images":…,"failed":…}} for every validation set,
  * and {@code start}/{@code checkpoint}/{@code stop} events. After a resume, steps past the checkpoint that a killed
  * run had logged appear again; the later line for a step is the one that counts.
  */
@@ -54,14 +54,21 @@ public final class TrainLog implements AutoCloseable {
         write(n);
     }
 
-    public void validation(int epoch, long step, String set, double psnr, double ssim, int images) {
+    /** A mean over no image is null: JSON has no NaN. */
+    public void validation(int epoch, long step, String set, double psnr, double ssim, int images, int failed) {
         ObjectNode n = event("val");
         n.put("epoch", epoch);
         n.put("step", step);
         n.put("set", set);
-        n.put("psnr", psnr);
-        n.put("ssim", ssim);
+        if (images > 0) {
+            n.put("psnr", psnr);
+            n.put("ssim", ssim);
+        } else {
+            n.putNull("psnr");
+            n.putNull("ssim");
+        }
         n.put("images", images);
+        n.put("failed", failed);
         write(n);
     }
 

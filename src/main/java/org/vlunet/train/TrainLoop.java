@@ -28,8 +28,15 @@ public final class TrainLoop<M extends Block> {
     /** A batch and where it stands in the run. */
     public record Positioned(int epoch, int index, TrainBatch batch) {}
 
-    /** One validation set's mean scores. */
-    public record SetScore(String set, double psnr, double ssim, int images) {}
+    /**
+     * One validation set's mean scores over the images scored; {@code failed} images (non-finite output, for
+     * example) count in no mean, {@code firstError} says why the first of them failed.
+     */
+    public record SetScore(String set, double psnr, double ssim, int images, int failed, String firstError) {
+        public SetScore(String set, double psnr, double ssim, int images) {
+            this(set, psnr, ssim, images, 0, null);
+        }
+    }
 
     /** Scores the current weights (the first replica's) on the validation sets. */
     @FunctionalInterface
@@ -53,7 +60,8 @@ public final class TrainLoop<M extends Block> {
     }
 
     /** Why the loop ended, and where. */
-    public record Outcome(Position position, String reason, double lastLoss) {
+    /** {@code validationFailures}: validation images that could not be scored during the run (the run still failed). */
+    public record Outcome(Position position, String reason, double lastLoss, int validationFailures) {
         public static final String DONE = "done", MAX_STEPS = "max_steps", STOPPED = "stopped";
     }
 
@@ -65,6 +73,7 @@ public final class TrainLoop<M extends Block> {
     private final NDManager manager;
     private final Checkpointer checkpointer;
     private final Validator validator;
+    private int validationFailures;
     private final TrainLog log;
     private final ProgressBar progress;
     private final StopSignal stop;
@@ -102,12 +111,12 @@ public final class TrainLoop<M extends Block> {
             if (settings.maxSteps() > 0 && pos.step() >= settings.maxSteps()) {
                 if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
                 checkpointer.save(pos, false);
-                return new Outcome(pos, Outcome.MAX_STEPS, lastLoss);
+                return new Outcome(pos, Outcome.MAX_STEPS, lastLoss, validationFailures);
             }
             if (stop.requested()) {
                 if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
                 checkpointer.save(pos, false);
-                return new Outcome(pos, Outcome.STOPPED, lastLoss);
+                return new Outcome(pos, Outcome.STOPPED, lastLoss, validationFailures);
             }
             if (!epochOpen) {
                 if (progress != null) progress.startEpoch(pos.epoch(), recipe.epochs(), perEpoch, pos.index());
@@ -142,7 +151,7 @@ public final class TrainLoop<M extends Block> {
             }
             pos = next;
         }
-        return new Outcome(pos, Outcome.DONE, lastLoss);
+        return new Outcome(pos, Outcome.DONE, lastLoss, validationFailures);
     }
 
     /** One optimizer step on {@code batch}; returns the batch's mean L1 loss before the update. */
@@ -162,9 +171,11 @@ public final class TrainLoop<M extends Block> {
 
     private void validate(int epoch, long step) {
         for (SetScore s : validator.validate()) {
-            if (log != null) log.validation(epoch, step, s.set(), s.psnr(), s.ssim(), s.images());
-            System.err.printf(java.util.Locale.ROOT, "  val %-16s PSNR %.2f dB  SSIM %.4f  (%d images)%n",
-                    s.set(), s.psnr(), s.ssim(), s.images());
+            if (log != null) log.validation(epoch, step, s.set(), s.psnr(), s.ssim(), s.images(), s.failed());
+            System.err.printf(java.util.Locale.ROOT, "  val %-16s PSNR %s dB  SSIM %s  (%d images%s)%n", s.set(),
+                    org.vlunet.eval.TextTable.db(s.psnr()), org.vlunet.eval.TextTable.ssim(s.ssim()), s.images(),
+                    s.failed() == 0 ? "" : ", " + s.failed() + " failed: " + s.firstError());
+            validationFailures += s.failed();
         }
     }
 }

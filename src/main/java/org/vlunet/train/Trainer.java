@@ -22,6 +22,8 @@ import org.vlunet.data.TestSet;
 import org.vlunet.data.TrainSampler;
 import org.vlunet.data.TrainSet;
 import org.vlunet.model.VluNet;
+import org.vlunet.util.AtomicFiles;
+import org.vlunet.util.Outputs;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.StateDict;
 import org.vlunet.weights.WeightsException;
@@ -61,6 +63,12 @@ public final class Trainer {
         new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps());
         List<Device> devices = Devices.parse(o.device());
         VluNetConfig config = config(o, recipe);
+        try { // where it will write, before reading anything big
+            Outputs.folder(o.checkpointDir(), "--ckpt_path/--name " + o.checkpointDir());
+            Outputs.folder(o.outputDir(), "--output_path/--name " + o.outputDir());
+        } catch (IllegalArgumentException e) {
+            throw new TrainException(e.getMessage(), e);
+        }
 
         // weights: CLIP (required), adapter (required), backbone (optional, --init)
         List<Path> files = new ArrayList<>();
@@ -182,6 +190,8 @@ public final class Trainer {
         VluNetConfig config = plan.config();
         StopSignal stop = new StopSignal().installHook(300, () -> System.err.println(
                 "\nstop requested: finishing the current step and writing a checkpoint..."));
+        String cleaned = AtomicFiles.removedLine(o.checkpointDir(), AtomicFiles.removeStale(o.checkpointDir()));
+        if (cleaned != null) err.println(cleaned);
         CpuKernels.prepare();
         try (NDManager root = NDManager.newBaseManager(plan.devices().get(0))) {
             Engine.getInstance().setRandomSeed((int) recipe.seed());

@@ -13,6 +13,7 @@ import org.vlunet.eval.Psnr;
 import org.vlunet.eval.Ssim;
 import org.vlunet.infer.Restorer;
 import org.vlunet.model.VluNet;
+import org.vlunet.util.NonFiniteException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,16 +56,26 @@ public final class Validation implements TrainLoop.Validator {
             for (TestSet set : sets) {
                 int n = limit > 0 ? Math.min(limit, set.size()) : set.size();
                 double psnr = 0, ssim = 0;
-                int done = 0;
-                for (int i = 0; i < n && !stop.getAsBoolean(); i++, done++) {
+                int tried = 0, done = 0, failed = 0;
+                String firstError = null;
+                for (int i = 0; i < n && !stop.getAsBoolean(); i++, tried++) {
                     ImagePair p = set.load(i);
-                    RgbImage restored = restore(p.degraded());
-                    Planes clean = Planes.rgb(p.clean()), got = Planes.rgb(restored);
+                    RgbImage restored;
+                    try {
+                        restored = restore(p.degraded());
+                    } catch (NonFiniteException e) { // this image fails, the others are still scored
+                        failed++;
+                        if (firstError == null) firstError = "image " + i + ": " + e.getMessage();
+                        continue;
+                    }
+                    Planes clean = Planes.rgb(p.clean()), got = Planes.rgb(restored.clamped());
                     psnr += Psnr.of(clean, got);
                     ssim += Ssim.of(clean, got);
+                    done++;
                 }
-                if (done == 0) break;
-                out.add(new TrainLoop.SetScore(set.name() + " " + set.type(), psnr / done, ssim / done, done));
+                if (tried == 0) break;
+                out.add(new TrainLoop.SetScore(set.name() + " " + set.type(), done == 0 ? Double.NaN : psnr / done,
+                        done == 0 ? Double.NaN : ssim / done, done, failed, firstError));
             }
             return out;
         } finally {

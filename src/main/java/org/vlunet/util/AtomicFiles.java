@@ -11,6 +11,13 @@ import java.nio.file.StandardCopyOption;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
+    /**
+     * Every temporary file of this tool ends so ({@code .<target name>.<random digits>.vlunet.tmp}): after a kill
+     * mid-write, {@link #removeStale} can tell them from anyone else's files.
+     */
+    public static final String TEMP_SUFFIX = ".vlunet.tmp";
+    private static final java.util.regex.Pattern TEMP = java.util.regex.Pattern.compile("\\..+\\.\\d+" + java.util.regex.Pattern.quote(TEMP_SUFFIX));
+
     /** Something that writes a file's content. */
     @FunctionalInterface
     public interface Writer {
@@ -20,7 +27,7 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
         try {
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 writer.write(out);
@@ -29,6 +36,34 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Deletes the temporary files an interrupted write of this tool left in {@code dir} (not in its subfolders),
+     * and returns them; files of any other naming are never touched. For a folder only one run writes into.
+     */
+    public static java.util.List<Path> removeStale(Path dir) {
+        java.util.List<Path> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(dir)) return removed;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> isTemp(p) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
+                if (Files.deleteIfExists(p)) removed.add(p);
+            }
+        } catch (IOException e) {
+            // a folder that cannot be listed or cleaned is no reason to stop: the write itself will say what is wrong
+        }
+        return removed;
+    }
+
+    /** One line for the user, or null when nothing was removed. */
+    public static String removedLine(Path dir, java.util.List<Path> removed) {
+        return removed.isEmpty() ? null : "removed " + removed.size() + " temporary file(s) left by an interrupted write in " + dir
+                + " (" + removed.get(0).getFileName() + (removed.size() > 1 ? ", ..." : "") + ")";
+    }
+
+    static boolean isTemp(Path p) {
+        Path n = p.getFileName();
+        return n != null && TEMP.matcher(n.toString()).matches();
     }
 
     public static void writeString(Path target, String text) throws IOException {

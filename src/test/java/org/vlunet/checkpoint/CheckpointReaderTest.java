@@ -127,6 +127,48 @@ class CheckpointReaderTest {
     }
 
     @Test
+    void metadataClassesMustFitTheNetwork() throws IOException {
+        Checkpoint ck = CheckpointReader.read(Fixtures.path("e2e_tiny/model.ckpt")).resolve(tinyConfig());
+        Path good = dir.resolve("tiny.safetensors");
+        VluNetFormat.write(good, ck, null);
+        Map<String, String> meta;
+        Map<String, HostTensor> tensors;
+        try (Safetensors f = Safetensors.open(good)) {
+            meta = new java.util.LinkedHashMap<>(f.metadata());
+            tensors = Safetensors.readAll(good);
+        }
+        // a configuration without its own list: the classes metadata is the list, and must have one class per prompt
+        VluNetConfig bare = new VluNetConfig(tinyConfig().model(), tinyConfig().clip(), null);
+        meta.put("config", bare.toJson());
+        meta.put("classes", "[\"denoise_15\", \"derain\"]");
+        Path shortList = dir.resolve("short.safetensors");
+        Safetensors.write(shortList, tensors, meta);
+        String m = assertThrows(WeightsException.class, () -> CheckpointReader.read(shortList)).getMessage();
+        assertTrue(m.startsWith(shortList + ": metadata classes: degradations lists 2 classes but model.deDim is 7"), m);
+        // no configuration at all: the classes must fit the network the shapes describe (7 prompts)
+        meta.remove("config");
+        Path noConfig = dir.resolve("noconfig.safetensors");
+        Safetensors.write(noConfig, tensors, meta);
+        m = assertThrows(WeightsException.class, () -> CheckpointReader.read(noConfig)).getMessage();
+        assertTrue(m.contains("metadata classes: degradations lists 2 classes but model.deDim is 7"), m);
+        // one that disagrees with the configuration's list
+        meta.put("config", tinyConfig().toJson());
+        meta.put("classes", "[\"denoise_15\", \"derain\"]");
+        Path other = dir.resolve("other.safetensors");
+        Safetensors.write(other, tensors, meta);
+        m = assertThrows(WeightsException.class, () -> CheckpointReader.read(other)).getMessage();
+        assertTrue(m.contains("disagree with its configuration's"), m);
+        // a full list with a bare configuration is taken, in its order
+        List<String> reversed = new java.util.ArrayList<>(tinyConfig().degradations());
+        java.util.Collections.reverse(reversed);
+        meta.put("config", bare.toJson());
+        meta.put("classes", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(reversed));
+        Path listed = dir.resolve("listed.safetensors");
+        Safetensors.write(listed, tensors, meta);
+        assertEquals(reversed, CheckpointReader.read(listed).config().degradations());
+    }
+
+    @Test
     void safetensorsHeaderLengthsThatLookLikeOtherFormats() throws IOException {
         // a header of 0x180 bytes starts with 0x80 (a pickle's first byte); 0x4b50 starts with "PK"
         for (int len : new int[] {0x180, 0x4b50}) {

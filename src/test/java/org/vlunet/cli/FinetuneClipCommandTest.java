@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -161,6 +162,44 @@ class FinetuneClipCommandTest {
         Result r5 = run(args(data, out, 4, "--resume"));
         assertEquals(0, r5.code(), r5.err());
         assertTrue(r5.out().contains("nothing to do"), r5.out());
+    }
+
+    @Test
+    void nonFiniteEmbeddingsAndBadOutputsFailBeforeTraining(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        makeData(data);
+        Path clip = tmp.resolve("clip.safetensors"), bad = tmp.resolve("nan_clip.safetensors");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            org.vlunet.clip.DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m).saveClip(clip, null);
+        }
+        Map<String, org.vlunet.weights.HostTensor> t = new java.util.LinkedHashMap<>(Safetensors.readAll(clip));
+        Map<String, String> meta;
+        try (Safetensors f = Safetensors.open(clip)) {
+            meta = f.metadata();
+        }
+        String key = "visual.ln_post.weight";
+        float[] nan = new float[t.get(key).toFloats().length];
+        java.util.Arrays.fill(nan, Float.NaN);
+        t.put(key, org.vlunet.weights.HostTensor.ofFloats(t.get(key).shape(), nan));
+        Safetensors.write(bad, t, meta);
+        Path out = tmp.resolve("adapter.safetensors");
+        Result r = run("finetune-clip", "--de_type", "denoise_15", "derain", "dehaze", "--data_root", data.toString(),
+                "--clip_weights", bad.toString(), "--config", "vlunet-tiny", "--epochs", "1", "--device", "cpu", "--output", out.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("18 of 18 image(s) give non-finite CLIP embeddings") && r.err().contains("img00.png"), r.err());
+        assertFalse(r.out().contains("train loss"), "nothing trained: " + r.out());
+        assertFalse(Files.exists(out), "nothing written");
+
+        // where it writes is checked before any image is read
+        r = run("finetune-clip", "--de_type", "denoise_15", "--data_root", data.toString(), "--random_clip", "--config", "vlunet-tiny",
+                "--device", "cpu", "--output", "/proc/vlunet/adapter.safetensors");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("/proc/vlunet/adapter.safetensors: cannot write in /proc"), r.err());
+        assertFalse(r.out().contains("encoding images"), r.out());
+        r = run("finetune-clip", "--de_type", "denoise_15", "--data_root", data.toString(), "--clip_weights", clip.toString(),
+                "--config", "vlunet-tiny", "--device", "cpu", "--output", clip.toString(), "--overwrite");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("is also an input"), r.err());
     }
 
     @Test

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code test} and {@code restore} end to end on a tiny random VLU-Net saved in our format and a tiny task tree. */
 class TestRestoreCommandsTest {
@@ -154,7 +155,8 @@ class TestRestoreCommandsTest {
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("_test_paths.txt"), (String) r[2]);
         Path data = taskTree(tmp.resolve("datasets"));
-        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--de_dim", "5");
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--de_dim", "5",
+                "--output_path", tmp.resolve("output").toString());
         assertEquals(1, r[0]);
         assertTrue(((String) r[2]).contains("--de_dim 5"), (String) r[2]);
         r = ScoreCommandTest.run("test", "--task", "X", "--ckpt", ckpt.toString());
@@ -191,6 +193,128 @@ class TestRestoreCommandsTest {
                 "--tile", "24", "--tile_overlap", "8");
         assertEquals(0, r[0], (String) r[2]);
         assertTrue(((String) r[1]).contains(" tiles)"), (String) r[1]);
+    }
+
+    @Test
+    void aSecondTestRunOfTheSameNameIsRefusedUnlessResumedOrReplaced(@TempDir Path tmp) throws Exception {
+        Path data = taskTree(tmp.resolve("datasets")), out = tmp.resolve("output"), run = out.resolve("twice/N");
+        String[] base = {"test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", data.toString(), "--output_path", out.toString(),
+                "--name", "twice"};
+        Object[] r = ScoreCommandTest.run(concat(base, "--max_images", "2"));
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(Files.isRegularFile(run.resolve("CBSD68/Denoise15/1.png")));
+        byte[] results = Files.readAllBytes(run.resolve("results.json"));
+        r = ScoreCommandTest.run(concat(base, "--max_images", "1"));
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("holds an earlier run named 'twice'") && ((String) r[2]).contains("--overwrite"), (String) r[2]);
+        assertFalse(((String) r[1]).contains("Denoise15"), "refused before any image: " + r[1]);
+        assertArrayEquals(results, Files.readAllBytes(run.resolve("results.json")), "the earlier results are untouched");
+        assertEquals(1, ScoreCommandTest.run(concat(base, "--resume", "--overwrite"))[0]);
+
+        Files.writeString(run.resolve("mine.txt"), "a file of the user's");
+        r = ScoreCommandTest.run(concat(base, "--max_images", "1", "--overwrite"));
+        assertEquals(0, r[0], (String) r[2]);
+        assertTrue(Files.isRegularFile(run.resolve("CBSD68/Denoise15/0.png")));
+        assertFalse(Files.exists(run.resolve("CBSD68/Denoise15/1.png")), "no stale image of the earlier run");
+        assertFalse(Files.exists(run.resolve("thumbs/CBSD68/Denoise15/1.restored.jpg")), "no stale thumbnail");
+        assertEquals(1, new ObjectMapper().readTree(run.resolve("results.json").toFile()).get("sets").get(0).get("images").asInt());
+        assertTrue(Files.isRegularFile(run.resolve("mine.txt")), "files the run did not write are kept");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void unwritableOrWrongOutputsFailBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc, where nothing can be created");
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        ImageCodec.writePng(picture(24, 24, 1, 0.1), in.resolve("a.png"));
+        Object[] r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", "/proc/vlunet-out");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).strip().startsWith("restore: -o /proc/vlunet-out: cannot write in /proc ("), (String) r[2]);
+        assertEquals(1, ((String) r[2]).strip().lines().count(), (String) r[2]);
+        assertFalse(((String) r[1]).contains("->"), "no image restored: " + r[1]);
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", file.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains(file + ": exists and is not a folder"), (String) r[2]);
+
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", ckpt.toString(), "--data_root", taskTree(tmp.resolve("data")).toString(),
+                "--output_path", "/proc/vlunet-out");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        r = ScoreCommandTest.run("convert", ckpt.toString(), "-o", "/proc/vlunet.safetensors");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        r = ScoreCommandTest.run("convert", ckpt.toString(), "-o", tmp.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("is a folder"), (String) r[2]);
+        r = ScoreCommandTest.run("score", "--restored", in.toString(), "--clean", in.toString(), "--json", "/proc/vlunet.json");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+        assertFalse(((String) r[1]).contains("PSNR"), "nothing scored: " + r[1]);
+        r = ScoreCommandTest.run("score", "--restored", in.toString(), "--clean", in.toString(), "--json", file.toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains(file + ": exists (use --overwrite"), (String) r[2]);
+        assertEquals("x", Files.readString(file));
+        r = ScoreCommandTest.run("datasets", "--input", in.toString(), "--output", "/proc/vlunet-data");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("cannot write in /proc"), (String) r[2]);
+    }
+
+    /** The tiny checkpoint with its last convolution's weights made NaN, as a broken file would have them. */
+    static Path nanCheckpoint(Path dir) throws Exception {
+        Path bad = dir.resolve("nan.safetensors");
+        java.util.Map<String, org.vlunet.weights.HostTensor> t = new java.util.LinkedHashMap<>(org.vlunet.weights.Safetensors.readAll(ckpt));
+        java.util.Map<String, String> meta;
+        try (var f = org.vlunet.weights.Safetensors.open(ckpt)) {
+            meta = f.metadata();
+        }
+        long[] shape = t.get("output.weight").shape();
+        float[] nan = new float[t.get("output.weight").toFloats().length];
+        java.util.Arrays.fill(nan, Float.NaN);
+        t.put("output.weight", org.vlunet.weights.HostTensor.ofFloats(shape, nan));
+        org.vlunet.weights.Safetensors.write(bad, t, meta);
+        return bad;
+    }
+
+    @Test
+    void nonFiniteOutputIsAnErrorNeverAnImageOrAScore(@TempDir Path tmp) throws Exception {
+        Path bad = nanCheckpoint(tmp);
+        Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
+        ImageCodec.writePng(picture(40, 32, 1, 0.1), in.resolve("a.png"));
+        ImageCodec.writePng(picture(24, 40, 2, 0.1), in.resolve("b.png"));
+        Object[] r = ScoreCommandTest.run("restore", "--ckpt", bad.toString(), in.toString(), "-o", out.toString());
+        String stderr = (String) r[2];
+        assertEquals(1, r[0], stderr);
+        assertTrue(stderr.contains("a.png") && stderr.contains("b.png") && stderr.contains("NaN"), stderr);
+        assertTrue(((String) r[1]).contains("restored 0 image(s)") && ((String) r[1]).contains("2 failed"), (String) r[1]);
+        assertFalse(Files.exists(out.resolve("a.png")) || Files.exists(out.resolve("b.png")), "no black image written");
+        // tiled: each tile's output is checked
+        r = ScoreCommandTest.run("restore", "--ckpt", bad.toString(), in.resolve("a.png").toString(), "-o", out.toString(),
+                "--tile", "24", "--tile_overlap", "8");
+        assertEquals(1, r[0], (String) r[2]);
+        assertTrue(((String) r[2]).contains("non-finite") || ((String) r[2]).contains("NaN"), (String) r[2]);
+
+        Path data = taskTree(tmp.resolve("datasets")), results = tmp.resolve("output");
+        r = ScoreCommandTest.run("test", "--task", "N", "--ckpt", bad.toString(), "--data_root", data.toString(),
+                "--output_path", results.toString(), "--name", "nan", "--max_images", "1");
+        stderr = (String) r[2];
+        assertEquals(1, r[0], stderr);
+        assertTrue(stderr.contains("3 image(s) failed") && stderr.contains("NaN"), stderr);
+        Path run = results.resolve("nan/N");
+        JsonNode j = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        JsonNode s15 = j.get("sets").get(0);
+        assertEquals(0, s15.get("images").asInt());
+        assertEquals(1, s15.get("failed").asInt());
+        assertTrue(s15.get("psnr").isNull() && s15.get("ssim").isNull(), "not computed: " + s15);
+        assertEquals(3, j.get("failures").size());
+        assertTrue(j.get("failures").get(0).get("error").asText().contains("NaN"), j.get("failures").toString());
+        assertFalse(Files.exists(run.resolve("CBSD68/Denoise15/0.png")), "no image of a failed restoration");
+        assertTrue(Files.readAllLines(run.resolve("results.csv")).get(1).endsWith(",1"), "failed count in the CSV");
     }
 
     /** The real network has global (transposed) attention, so tiles cannot be exact; how close they come. */

@@ -30,4 +30,16 @@ class VluNetConfigTest {
         assertTrue(assertThrows(ConfigException.class, () -> VluNetConfig.fromJson(negative)).getMessage().contains("model.deDim"));
         assertTrue(assertThrows(ConfigException.class, () -> VluNetConfig.load("no-such-preset")).getMessage().contains("no such configuration"));
     }
+
+    @Test
+    void fractionsWhereWholeNumbersBelongAreRefused() {
+        String good = "{\"model\": {\"dim\": 12, \"numBlocks\": [1,1,1,1], \"numRefinementBlocks\": 1, \"heads\": [1,2,4,4],"
+                + " \"ffnExpansionFactor\": 2.66, \"deDim\": 5}}";
+        assertEquals(12, VluNetConfig.fromJson(good).model().dim());
+        String m = assertThrows(ConfigException.class, () -> VluNetConfig.fromJson(good.replace("\"dim\": 12", "\"dim\": 12.5"))).getMessage();
+        assertTrue(m.startsWith("configuration: model.dim: expected a whole number"), m);
+        assertFalse(m.contains("\n"), m);
+        m = assertThrows(ConfigException.class, () -> VluNetConfig.fromJson(good.replace("[1,2,4,4]", "[1,2,4.5,4]"))).getMessage();
+        assertTrue(m.contains("model.heads[2]: expected"), m);
+    }
 }

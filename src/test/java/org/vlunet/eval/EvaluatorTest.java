@@ -126,7 +126,7 @@ class EvaluatorTest {
         }
         assertEquals(sum / 3, s0.get("psnr").asDouble(), 1e-9);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
-        assertEquals("set,type,images,psnr,ssim,input_psnr,input_ssim", csv.get(0));
+        assertEquals("set,type,images,psnr,ssim,input_psnr,input_ssim,failed", csv.get(0));
         assertEquals(3, csv.size());
         assertTrue(csv.get(2).startsWith("Rain100L,Derain,2,"));
         assertEquals(6, Files.readAllLines(out.resolve("results_images.csv")).size());

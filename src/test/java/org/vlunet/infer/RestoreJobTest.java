@@ -102,6 +102,81 @@ class RestoreJobTest {
     }
 
     @Test
+    void recursiveRestoresTheTreeIntoTheSameRelativePaths(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("photos");
+        ImageCodec.writePng(RestorerTest.image(16, 16, 1), in.resolve("top.png"));
+        ImageCodec.writePng(RestorerTest.image(24, 16, 2), in.resolve("2023/summer/beach.png"));
+        ImageCodec.writePng(RestorerTest.image(16, 24, 3), in.resolve("2023/beach.png")); // same stem, other folder
+        Path out = in.resolve("restored"); // inside the tree: its files are outputs, never inputs
+        ImageCodec.writePng(RestorerTest.image(16, 16, 4), out.resolve("old.png"));
+        RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
+        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), out, false), List.of(in), r);
+        assertEquals(1, r[0].done().size(), "without --recursive, only the folder's own images");
+        Files.delete(out.resolve("top.png"));
+        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), out, false, true), List.of(in), r);
+        assertTrue(r[0].failed().isEmpty(), r[0].failed().toString());
+        assertEquals(List.of(in.resolve("2023/beach.png"), in.resolve("2023/summer/beach.png"), in.resolve("top.png")),
+                r[0].done().stream().map(RestoreJob.Item::input).toList());
+        assertEquals(24, ImageCodec.read(out.resolve("2023/summer/beach.png")).width());
+        assertEquals(24, ImageCodec.read(out.resolve("2023/beach.png")).height());
+        assertTrue(Files.isRegularFile(out.resolve("top.png")));
+        assertFalse(Files.exists(out.resolve("restored")), "the output folder was not restored into itself");
+        // the library gives the same relative outputs to any caller
+        List<RestoreJob.Failure> f = new java.util.ArrayList<>();
+        assertEquals(List.of(Path.of("2023/beach.png"), Path.of("2023/summer/beach.png"), Path.of("top.png")),
+                RestoreJob.sources(List.of(in), true, out, f).stream().map(RestoreJob.Source::output).toList());
+    }
+
+    @Test
+    void anExistingOutputFailsAloneAndTheModelRunsOnlyOnTheOthers(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
+        for (int i = 0; i < 3; i++) ImageCodec.writePng(RestorerTest.image(16, 16, i), in.resolve(i + ".png"));
+        ImageCodec.writePng(RestorerTest.image(16, 16, 9), out.resolve("2.png")); // the last one's output exists
+        MeanModel model = new MeanModel();
+        RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
+        run(new RestoreJob(model, manager, Restorer.Options.defaults(), out, false), List.of(in), r);
+        assertEquals(2, r[0].done().size());
+        assertEquals(1, r[0].failed().size());
+        assertTrue(r[0].failed().get(0).message().contains("exists"), r[0].failed().toString());
+        assertEquals(2, model.conditioned.get(), "the model ran only on the images whose outputs are free");
+    }
+
+    /**
+     * Under LANG=C the JVM cannot encode a non-ASCII file name: that file fails alone with a message saying so, the
+     * later ones are still restored (it aborted the whole batch). A forked JVM, as the locale is fixed at start-up.
+     */
+    @Test
+    void anUnencodableFileNameFailsAloneUnderLangC(@TempDir Path tmp) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        for (String n : List.of("a.png", "caf\u00e9.png", "z.png")) ImageCodec.writePng(RestorerTest.image(16, 16, n.length()), in.resolve(n));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LangC.class.getName(), in.toString(), tmp.resolve("out").toString());
+        pb.environment().put("LANG", "C");
+        pb.environment().put("LC_ALL", "C");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("encoding ANSI_X3.4-1968"), "the child runs under LANG=C: " + output);
+        assertTrue(output.contains("done 2, failed 1"), output);
+        assertTrue(output.contains("file-name encoding") && output.contains("LANG=C.UTF-8"), output);
+        assertTrue(Files.isRegularFile(tmp.resolve("out/a.png")) && Files.isRegularFile(tmp.resolve("out/z.png")));
+    }
+
+    /** The child of {@link #anUnencodableFileNameFailsAloneUnderLangC}: restores args[0] into args[1]. */
+    public static final class LangC {
+        public static void main(String[] args) {
+            System.out.println("encoding " + System.getProperty("sun.jnu.encoding"));
+            try (NDManager m = NDManager.newBaseManager()) {
+                RestoreJob.Outcome o = new RestoreJob(new MeanModel(), m, Restorer.Options.defaults(), Path.of(args[1]), false)
+                        .run(List.of(Path.of(args[0])), System.out);
+                System.out.println("done " + o.done().size() + ", failed " + o.failed().size());
+                for (RestoreJob.Failure f : o.failed()) System.out.println("failure: " + f.message());
+            }
+        }
+    }
+
+    @Test
     void neverOverwritesInputsEvenWhenAsked(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
         ImageCodec.writePng(RestorerTest.image(16, 16, 1), in.resolve("a.png"));

@@ -144,7 +144,11 @@ class TrainCommandSmokeTest {
         TrainState state = TrainState.read(dir.resolve(Checkpoints.STATE));
         assertEquals(new Position(6, 0, 24), state.position());
 
+        // a kill during a checkpoint write leaves a temporary file: the next start removes it, and nothing else
+        Path stale = Files.writeString(dir.resolve(".last.state.safetensors.4242.vlunet.tmp"), "half a state");
+        Path mine = Files.writeString(dir.resolve("notes.tmp"), "the user's");
         assertEquals(0, train(args("smoke", "--resume", "--max_steps", "28")));
+        assertTrue(!Files.exists(stale) && Files.exists(mine), "stale temporary file removed, other files kept");
         List<JsonNode> resumed = log("smoke", "resume");
         assertEquals(24, resumed.get(0).get("step").asLong());
         List<JsonNode> all = log("smoke", "step");
@@ -221,6 +225,10 @@ class TrainCommandSmokeTest {
         assertMessage("--device gpu:3: gpu:3 does not exist", argsWith("--device", "gpu:3"));
         assertMessage("needs the test lists", args("bad", "--de_type", "denoise_15", "denoise_25", "--val_every", "1"));
         assertMessage("--repeat names derain, which is not in --de_type", argsWith("--de_type", "denoise_15", "--repeat", "derain=2"));
+        if (Files.isDirectory(Path.of("/proc/self"))) { // Linux: nothing can be created in /proc
+            assertMessage("--ckpt_path/--name /proc/vlunet/bad: cannot write in /proc", argsWith("--ckpt_path", "/proc/vlunet"));
+            assertMessage("--output_path/--name /proc/vlunet/bad: cannot write in /proc", argsWith("--output_path", "/proc/vlunet"));
+        }
         assertTrue(!Files.exists(tmp.resolve("ckpt/bad")), "nothing written");
     }
 

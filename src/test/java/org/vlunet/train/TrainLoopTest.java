@@ -168,6 +168,30 @@ class TrainLoopTest {
         assertTrue(e.getMessage().contains("not a training checkpoint"), e.getMessage());
     }
 
+    /** A validation image that cannot be scored does not stop training; the outcome and the log carry it. */
+    @Test
+    void validationFailuresReachTheOutcomeAndTheLog(@TempDir Path tmp) throws Exception {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ToyNet net = new ToyNet(D).initialize(m);
+            try (DataParallel<ToyNet> dp = new DataParallel<>(List.of(new DataParallel.Replica<>(net, Device.cpu(), f -> f.duplicate())),
+                    ToyNet::forward, m);
+                 AdamW opt = new AdamW(dp.parameters(), RECIPE.adamW(), m);
+                 TrainLog log = new TrainLog(tmp.resolve("log.jsonl"));
+                 Stream data = new Stream(Position.START)) {
+                TrainLoop.Validator val = () -> List.of(new TrainLoop.SetScore("Rain Derain", Double.NaN, Double.NaN, 0, 2, "image 0: NaN"));
+                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 1, 2L * PER_EPOCH), dp, opt,
+                        new LrSchedule(0.02, 1, RECIPE.epochs(), PER_EPOCH), m, (p, e) -> {}, val, log, null, null);
+                TrainLoop.Outcome out = loop.run(Position.START, data);
+                assertEquals(2L * PER_EPOCH, out.position().step(), "training went on");
+                assertEquals(4, out.validationFailures(), "two validations, two failed images each");
+            }
+        }
+        List<String> val = lines(tmp.resolve("log.jsonl"), "val");
+        assertEquals(2, val.size());
+        var n = TrainState.JSON.readTree(val.get(0));
+        assertTrue(n.get("psnr").isNull() && n.get("failed").asInt() == 2, val.get(0));
+    }
+
     @Test
     void nonFiniteLossStopsBeforeTheUpdate() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {

@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -299,11 +300,24 @@ public final class TorchArchive implements AutoCloseable {
         throw new WeightsException(path + ": a zip archive without <name>/data.pkl; expected a PyTorch checkpoint written by torch.save");
     }
 
+    /**
+     * Up to {@code max} bytes of an entry. The whole entry is checked against the CRC32 the zip stores for it:
+     * ZipFile checks it for no entry torch writes (stored, not deflated), so flipped bytes would pass unseen.
+     */
     private static byte[] readEntry(Path path, ZipFile zip, ZipEntry e, int max) {
         try (InputStream in = zip.getInputStream(e)) {
             long size = e.getSize();
             if (size > max) size = max;
-            return size >= 0 ? in.readNBytes((int) size) : in.readNBytes(max);
+            byte[] bytes = size >= 0 ? in.readNBytes((int) size) : in.readNBytes(max);
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            byte[] rest = new byte[1 << 16];
+            for (int n; (n = in.read(rest)) > 0; ) crc.update(rest, 0, n);
+            if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+                throw new WeightsException(path + ": entry " + e.getName() + " fails its CRC32 check (stored "
+                        + Long.toHexString(e.getCrc()) + ", computed " + Long.toHexString(crc.getValue()) + "; corrupt checkpoint)");
+            }
+            return bytes;
         } catch (IOException ex) {
             throw new WeightsException(path + ": cannot read entry " + e.getName() + " (" + ex.getMessage() + "; truncated or corrupt?)", ex);
         }

@@ -202,6 +202,33 @@ class TorchArchiveTest {
     }
 
     @Test
+    void flippedDataBytesFailTheCrcCheck() throws IOException {
+        Path src = Fixtures.path("e2e_tiny/clip_tuned.pth");
+        byte[] all = Files.readAllBytes(src), data;
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(src.toFile())) {
+            data = z.getInputStream(z.getEntry("clip_tuned/data/7")).readAllBytes();
+        }
+        // torch stores entries uncompressed: the storage's bytes are in the file as they are
+        int at = indexOf(all, Arrays.copyOf(data, 32));
+        assertTrue(at > 0 && data.length > 40, "storage found in the file");
+        all[at + 37] ^= 0x10;
+        Path f = dir.resolve("flipped.pth");
+        Files.write(f, all);
+        String m = assertThrows(WeightsException.class, () -> org.vlunet.checkpoint.CheckpointReader.read(f)).getMessage();
+        assertTrue(m.contains("clip_tuned/data/7 fails its CRC32 check"), m);
+        assertFalse(m.contains("\n"), m);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void missingStorage() throws IOException {
         Path f = dir.resolve("missing.pth");
         TorchFiles.copyWithout(Fixtures.path("e2e_tiny/clip_tuned.pth"), f, n -> n.equals("clip_tuned/data/7"));
