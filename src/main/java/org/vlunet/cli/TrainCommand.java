@@ -115,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
             return 0;
         } catch (RuntimeException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            System.err.println("vlunet train: " + msg.lines().findFirst().orElse(msg));
+            System.err.println(Main.prefix("train") + msg.lines().findFirst().orElse(msg));
             if (Boolean.getBoolean("vlunet.debug")) e.printStackTrace();
             return 1;
         }

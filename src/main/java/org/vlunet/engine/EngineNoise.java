@@ -17,8 +17,8 @@ import java.util.Locale;
  * </ul>
  * Both go through c10's logging, whose level libtorch reads from {@code TORCH_CPP_LOG_LEVEL} only when a host
  * calls {@code c10::initLogging()}, which DJL does not. So the level is set here: ERROR, or what the user's
- * {@code TORCH_CPP_LOG_LEVEL} says. NNPACK is also switched off: PyTorch would use it only for batches of 16 or
- * more, which the kernel check ({@link CpuKernels}) never runs, so it would be an unchecked route anyway.
+ * {@code TORCH_CPP_LOG_LEVEL} says. NNPACK is also switched off: PyTorch would use it only for forward-only
+ * batches of 16 or more with oneDNN off, which the kernel check ({@link CpuKernels}) never runs, so it would be an unchecked route anyway.
  */
 public final class EngineNoise {
     private static final int ERROR = 2; // c10's levels: 0 INFO, 1 WARNING, 2 ERROR, 3 FATAL
