@@ -56,6 +56,16 @@ public final class Checkpoint {
         return new Checkpoint(null, "in memory", backbone, clip, adapter, config, null, prompts, provenance, Map.of(), List.of());
     }
 
+    /** Its CLIP and DA adapters alone (a whole model read for its encoder: the restoration network is left out). */
+    public Checkpoint encoderOnly() {
+        return new Checkpoint(path, kind, Map.of(), clip, adapter, null, clipConfig, prompts, provenance, details, ignored);
+    }
+
+    /** Its DA adapters alone. */
+    public Checkpoint adaptersOnly() {
+        return new Checkpoint(path, kind, Map.of(), Map.of(), adapter, null, null, prompts, provenance, details, ignored);
+    }
+
     /** The file it was read from (null if made in memory). */
     public Path path() {
         return path;

@@ -3,8 +3,10 @@ package org.vlunet.checkpoint;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.Safetensors;
 import org.vlunet.weights.WeightsException;
+import org.vlunet.weights.torch.Opaque;
 import org.vlunet.weights.torch.TorchArchive;
 import org.vlunet.weights.torch.TorchTensor;
+import org.vlunet.weights.torch.Tuple;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +67,9 @@ public final class CheckpointReader {
     private static Checkpoint readTorch(Path file) {
         try (TorchArchive a = TorchArchive.open(file)) {
             if (!(a.root() instanceof Map<?, ?> root)) {
-                throw new WeightsException(file + ": holds a " + describe(a.root()) + ", not a checkpoint dict");
+                throw new WeightsException(file + ": holds " + describe(a.root()) + ", not a checkpoint dict (expected a dict of"
+                        + " tensors: a state_dict, a Lightning checkpoint" + (a.root() instanceof Opaque
+                        ? "; a whole model saved with torch.save(model) cannot be read: save model.state_dict() instead)" : ")"));
             }
             LinkedHashMap<String, String> details = new LinkedHashMap<>();
             String kind;
@@ -124,7 +128,15 @@ public final class CheckpointReader {
         return String.join(", ", k);
     }
 
+    /** What a pickle's top-level value is, in Python's words. */
     private static String describe(Object o) {
-        return o == null ? "None" : o.getClass().getSimpleName();
+        if (o == null) return "None";
+        if (o instanceof Opaque op) return "a Python object of class " + op.type();
+        if (o instanceof TorchTensor || o instanceof HostTensor) return "a single tensor";
+        if (o instanceof Tuple) return "a tuple";
+        if (o instanceof List<?>) return "a list";
+        if (o instanceof CharSequence) return "a string";
+        if (o instanceof Number || o instanceof Boolean) return "a number";
+        return "a " + o.getClass().getSimpleName();
     }
 }

@@ -15,9 +15,9 @@ import java.util.concurrent.Callable;
 
 /** {@code vlunet datasets}: a dataset in the authors' layout from a folder of clean photos. */
 @Command(name = "datasets", mixinStandardHelpOptions = true,
-        description = {"Writes a dataset in the authors' layout (images and list files, train and test splits) from a folder",
-                "of clean photos, with synthetic degradations, and a manifest.json of what was made.",
-                "Deterministic for a given --seed."})
+        description = {"Writes a dataset in the authors' layout (images, list files, train and test splits) from a folder of"
+                + " clean photos with synthetic degradations.",
+                "Also writes a manifest.json of what was made. Deterministic for a given --seed."})
 public final class DatasetsCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "Folder of clean photos (searched recursively).")
     Path input;

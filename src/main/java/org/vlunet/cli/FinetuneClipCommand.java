@@ -104,7 +104,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         try {
             return run();
         } catch (RuntimeException | java.io.IOException e) {
-            spec.commandLine().getErr().println("finetune-clip: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            spec.commandLine().getErr().println(Main.prefix("finetune-clip") + (e.getMessage() != null ? e.getMessage() : e.toString()));
             spec.commandLine().getErr().flush();
             return 1;
         }

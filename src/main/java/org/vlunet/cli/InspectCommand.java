@@ -36,7 +36,7 @@ public final class InspectCommand implements Callable<Integer> {
                 for (String line : CheckpointReport.describe(ck.resolve(cfg), configSource(config, ck))) System.out.println(line);
             } catch (WeightsException | ConfigException e) {
                 // report it and go on with the other files
-                System.err.println("inspect: " + e.getMessage());
+                System.err.println(Main.prefix("inspect") + e.getMessage());
                 rc = 1;
             }
             if (files.size() > 1) System.out.println();

@@ -64,7 +64,7 @@ public final class RestoreCommand implements Callable<Integer> {
             RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite, recursive).run(inputs, System.out);
             for (RestoreJob.Failure f : o.failed()) {
                 String m = f.message() == null ? "failed" : f.message();
-                System.err.println("error: " + (m.startsWith(f.input().toString()) ? m : f.input() + ": " + m));
+                System.err.println(Main.prefix("restore") + (m.startsWith(f.input().toString()) ? m : f.input() + ": " + m));
             }
             System.out.println("restored " + o.done().size() + " image(s) into " + output
                     + (o.failed().isEmpty() ? "" : ", " + o.failed().size() + " failed"));

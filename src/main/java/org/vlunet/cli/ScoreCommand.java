@@ -44,13 +44,13 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("metric: " + opts.label());
         out.print(r.table());
         for (String n : r.notRestored()) err.println("note: clean image " + n + " has no restoration (not scored)");
-        for (FolderScores.Problem p : r.problems()) err.println("error: " + p.name() + ": " + p.message());
+        for (FolderScores.Problem p : r.problems()) err.println(Main.prefix("score") + p.name() + ": " + p.message());
         if (json != null) {
             r.writeJson(json);
             out.println("wrote " + json);
         }
         if (!r.problems().isEmpty()) {
-            err.println("score: " + r.problems().size() + " file(s) could not be scored");
+            err.println(Main.prefix("score") + r.problems().size() + " file(s) could not be scored");
             return 1;
         }
         if (r.pairs().isEmpty()) throw new IllegalArgumentException("no image pairs found in " + restored + " and " + clean);

@@ -124,9 +124,9 @@ public final class TestCommand implements Callable<Integer> {
             System.out.println();
             System.out.println("wrote " + out.resolve("results.json") + ", results.csv, results_images.csv, report.html");
             if (o.skipped() > 0) System.out.println("resumed: " + o.skipped() + " image(s) taken from " + out.resolve(Evaluator.LOG));
-            for (Evaluator.Failure f : o.failures()) System.err.println("error: " + f.set() + " / " + f.type() + ": " + f.message());
+            for (Evaluator.Failure f : o.failures()) System.err.println(Main.prefix("test") + f.set() + " / " + f.type() + ": " + f.message());
             if (!o.failures().isEmpty()) {
-                System.err.println("test: " + o.failures().size() + " image(s) failed");
+                System.err.println(Main.prefix("test") + o.failures().size() + " image(s) failed");
                 return 1;
             }
             return 0;

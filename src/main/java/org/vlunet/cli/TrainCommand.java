@@ -73,17 +73,18 @@ public final class TrainCommand implements Callable<Integer> {
             description = "network configuration (file or preset vlunet-tiny, vlunet-nhr, vlunet-nhrbl; default: the paper's for --de_dim)")
     String config;
 
-    @Option(names = "--clip_weights", paramLabel = "FILE", description = "CLIP weights (open_clip ViT-B-32 safetensors, or a checkpoint holding CLIP)")
+    @Option(names = "--clip_weights", paramLabel = "FILE", description = "CLIP weights: open_clip ViT-B-32 safetensors, or any checkpoint holding CLIP (of a whole model only its CLIP and adapters are taken)")
     Path clipWeights;
 
-    @Option(names = "--adapter", paramLabel = "FILE", description = "DA adapter (finetune-clip output, clip_tuned.pth, or a checkpoint holding it)")
+    @Option(names = "--adapter", paramLabel = "FILE", description = "DA adapter: finetune-clip output, clip_tuned.pth, or any checkpoint holding it (only its adapters are taken)")
     Path adapter;
 
     @Option(names = "--init", paramLabel = "FILE", description = "start from this checkpoint's network (and its CLIP/adapter, if it has them)")
     Path init;
 
     @Option(names = "--resume", arity = "0..1", paramLabel = "STATE", fallbackValue = "",
-            description = "continue a run: its " + Checkpoints.STATE + " (bare --resume: the one under <ckpt_path>/<name>)")
+            description = "continue a run: its " + Checkpoints.STATE + " (bare --resume: the one under <ckpt_path>/<name>);"
+                    + " the run's --clip_weights, --adapter and --init are used unless given again")
     String resume;
 
     @Option(names = "--device", description = "cpu, gpu (all GPUs), gpu:N or gpu:0,gpu:1,... (default: all GPUs, else cpu)")
@@ -120,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
             return 0;
         } catch (RuntimeException e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            System.err.println("vlunet train: " + msg.lines().findFirst().orElse(msg));
+            System.err.println(Main.prefix("train") + msg.lines().findFirst().orElse(msg));
             if (Boolean.getBoolean("vlunet.debug")) e.printStackTrace();
             return 1;
         }

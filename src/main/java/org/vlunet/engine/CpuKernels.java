@@ -71,26 +71,31 @@ public class CpuKernels {
 
     /** Chooses the route before oneDNN's first use; cheap after the first call. */
     public static void prepare() {
+        EngineNoise.quiet();
         PROCESS.choose(null);
     }
 
     /** Chooses the route from a probe just run (it replaces what this machine's entry remembered). */
     public static void prepare(KernelProbe.Result fresh) {
+        EngineNoise.quiet();
         PROCESS.choose(fresh);
     }
 
     /** Checks a restoration network's convolutions and a whole small forward of it (it must be on the CPU). */
     public static void verify(VluNet net, boolean backward) {
+        EngineNoise.quiet();
         PROCESS.check("network " + net.config() + (backward ? " +backward" : ""), ConvShape.of(net), backward, net);
     }
 
     /** Checks the convolutions of any block tree (CLIP, for example) that runs on the CPU. */
     public static void verify(Block block, boolean backward) {
+        EngineNoise.quiet();
         PROCESS.check(null, ConvShape.of(block), backward, null);
     }
 
     /** Checks the convolutions of every shipped configuration (tests and {@code doctor}). */
     public static void verifyShipped(boolean backward) {
+        EngineNoise.quiet();
         PROCESS.check(null, ConvShape.shipped(), backward, null);
     }
 
@@ -99,6 +104,7 @@ public class CpuKernels {
      * timed against the others. Must come before the engine's first convolution; results may be wrong.
      */
     public static void benchmarkUnchecked(Route r) {
+        EngineNoise.quiet();
         synchronized (PROCESS) {
             if (PROCESS.prepared) throw new IllegalStateException("the CPU route was already chosen");
             PROCESS.prepared = true;

@@ -49,6 +49,7 @@ public final class EngineDoctor {
         CpuKernels.prepare(probe);
         CpuKernels guard = CpuKernels.process();
         out.println("engine: " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        out.println(EngineNoise.describe());
         boolean right = true;
         try {
             CpuKernels.verifyShipped(true);

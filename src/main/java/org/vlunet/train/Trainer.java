@@ -32,6 +32,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,26 +71,34 @@ public final class Trainer {
             throw new TrainException(e.getMessage(), e);
         }
 
-        // weights: CLIP (required), adapter (required), backbone (optional, --init)
-        List<Path> files = new ArrayList<>();
-        if (o.init() != null) files.add(o.init());
-        if (o.clipWeights() != null) files.add(o.clipWeights());
-        if (o.adapter() != null) files.add(o.adapter());
-        for (Path f : files) if (!Files.isRegularFile(f)) throw new TrainException(f + ": no such file");
-        Checkpoint weights;
+        // a resumed run takes the weight files it was started with, unless given again
+        TrainState resume = o.resume() == null ? null : TrainState.read(o.resume());
+        StartedWith was = resume == null ? null : StartedWith.of(resume);
+        if (was != null) o = was.fillIn(o);
+
+        // weights: CLIP (required), adapter (required), backbone (optional, --init); of --clip_weights only the
+        // encoder is taken and of --adapter only the adapters, so a whole model can give its CLIP
+        for (Path f : Arrays.asList(o.init(), o.clipWeights(), o.adapter())) {
+            if (f != null && !Files.isRegularFile(f)) {
+                throw new TrainException(f + ": no such file" + (was != null && was.recorded(f) ? " (" + o.resume()
+                        + " records it as a file of the run's start; give the option again if it moved)" : ""));
+            }
+        }
+        Checkpoint weights = null;
         try {
-            weights = files.isEmpty() ? null : CheckpointReader.read(files).resolve(config);
+            if (o.init() != null) weights = CheckpointReader.read(o.init());
+            if (o.clipWeights() != null) weights = merge(weights, CheckpointReader.read(o.clipWeights()).encoderOnly());
+            if (o.adapter() != null) weights = merge(weights, CheckpointReader.read(o.adapter()).adaptersOnly());
+            if (weights != null) weights = weights.resolve(config);
         } catch (WeightsException e) {
             throw new TrainException(e.getMessage(), e);
         }
         if (weights == null || !weights.hasClip()) {
-            throw new TrainException("no CLIP weights: give --clip_weights (open_clip ViT-B-32 safetensors) or an --init checkpoint that holds CLIP");
+            throw new TrainException("no CLIP weights: give --clip_weights (open_clip ViT-B-32 safetensors or any checkpoint holding CLIP)"
+                    + " or an --init checkpoint that holds CLIP");
         }
         if (!weights.hasImageAdapter()) {
             throw new TrainException("no DA adapter: give --adapter (the finetune-clip output or the authors' clip_tuned.pth) or an --init checkpoint that holds it");
-        }
-        if (o.init() == null && weights.hasBackbone()) {
-            throw new TrainException("--clip_weights/--adapter hold a restoration network too; give that file as --init to start from it");
         }
         // resolve() refused weights of another network; CLIP's configuration is the one its weights have
         if (!weights.clipConfig().equals(config.clip())) config = new VluNetConfig(config.model(), weights.clipConfig(), config.degradations());
@@ -108,15 +117,14 @@ public final class Trainer {
         List<TestSet> validation = o.valEvery() > 0 ? validationSets(o, recipe) : List.of();
 
         // resume
-        TrainState resume = null;
         Path state = o.checkpointDir().resolve(Checkpoints.STATE);
-        if (o.resume() != null) {
-            resume = TrainState.read(o.resume());
+        if (resume != null) {
             resume.checkResumable(o.resume(), config, recipe, perEpoch);
-            String was = resume.metadata().get(ENCODER_DIGEST);
-            if (was != null && !was.equals(encoderDigest(weights))) {
-                throw new TrainException(o.resume() + " was trained with other CLIP or adapter weights than --clip_weights/--adapter/--init"
-                        + " give now (the features would change mid-run); give the same files");
+            String digest = resume.metadata().get(ENCODER_DIGEST);
+            if (digest != null && !digest.equals(encoderDigest(weights))) {
+                throw new TrainException(o.resume() + " was trained with other CLIP or adapter weights than those given now ("
+                        + StartedWith.describe(o.clipWeights(), o.adapter(), o.init()) + "; the features would change mid-run): give the"
+                        + " run's own (" + was.files() + ") or leave those options out to use them");
             }
             if (resume.position().epoch() >= recipe.epochs()) {
                 throw new TrainException(o.resume() + ": that run already finished all " + recipe.epochs() + " epochs");
@@ -181,6 +189,10 @@ public final class Trainer {
             throw new TrainException("validation data: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    private static Checkpoint merge(Checkpoint earlier, Checkpoint later) {
+        return earlier == null ? later : earlier.merge(later);
     }
 
     /** Runs a checked plan to its end, --max_steps or a stop signal. */

@@ -44,7 +44,7 @@ class CheckpointCommandsTest {
 
         r = run("convert", ckpt, "--config", config, "-o", out.toString());
         assertEquals(1, r.rc());
-        assertEquals("convert: " + out + ": exists (use --overwrite to replace it)", r.err().strip());
+        assertEquals("vlunet convert: " + out + ": exists (use --overwrite to replace it)", r.err().strip());
         assertEquals(0, run("convert", ckpt, "-c", config, "-o", out.toString(), "--overwrite").rc());
 
         r = run("inspect", out.toString());
@@ -59,7 +59,7 @@ class CheckpointCommandsTest {
     void inspectRefusesAMisfitAndUnreadableFiles() throws Exception {
         Run r = run("inspect", "-c", "vlunet-nhrbl", Fixtures.path("e2e_tiny/model.ckpt").toString());
         assertEquals(1, r.rc());
-        assertTrue(r.err().startsWith("inspect: ") && r.err().contains("does not fit the configuration"), r.err());
+        assertTrue(r.err().startsWith("vlunet inspect: ") && r.err().contains("does not fit the configuration"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line");
         Path junk = dir.resolve("junk.ckpt");
         Files.write(junk, new byte[] {1, 2, 3});

@@ -37,7 +37,7 @@ class DatasetsCommandTest {
         int code = run(o, e, "datasets", "--input", in.toString(), "--output", out.toString(), "--de_type", "NHR",
                 "dehaze:beta=0.05", "--test_fraction", "0.34", "--seed", "7", "--quiet");
         assertEquals(1, code, "dehaze twice (NHR holds it) is refused: " + e);
-        assertTrue(e.toString().startsWith("datasets: degradation dehaze is given twice"), e.toString());
+        assertTrue(e.toString().startsWith("vlunet datasets: degradation dehaze is given twice"), e.toString());
 
         o.reset();
         e.reset();
@@ -51,7 +51,7 @@ class DatasetsCommandTest {
         e.reset();
         code = run(o, e, "datasets", "--input", in.toString(), "--output", tmp.resolve("x").toString(), "--de_type", "desnow");
         assertEquals(1, code);
-        assertEquals("datasets: unknown degradation 'desnow' (expected one of denoise_15, denoise_25, denoise_50, derain, dehaze, deblur, "
+        assertEquals("vlunet datasets: unknown degradation 'desnow' (expected one of denoise_15, denoise_25, denoise_50, derain, dehaze, deblur, "
                 + "delowlight)", e.toString().strip());
     }
 }

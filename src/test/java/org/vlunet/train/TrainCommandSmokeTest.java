@@ -194,6 +194,46 @@ class TrainCommandSmokeTest {
         assertEquals(new Position(7, 0, 28), TrainState.read(tmp.resolve("ckpt/mid").resolve(Checkpoints.STATE)).position());
     }
 
+    /**
+     * A bare --resume takes the weight files the run started with; other weights given again are refused with the
+     * run's own named; a whole model is accepted as --clip_weights (its CLIP taken, its network left out).
+     */
+    @Test
+    void bareResumeUsesTheRunsWeightFiles() throws Exception {
+        assertEquals(0, train(args("bare", "--max_steps", "4")));
+        List<String> bare = argsWithout("--clip_weights");
+        bare.remove(bare.indexOf("--adapter") + 1);
+        bare.remove("--adapter");
+        bare.set(bare.indexOf("bad"), "bare");
+        Trainer.Plan p = plan(withMore(bare, "--resume", "--max_steps", "8"));
+        assertEquals(clip.toAbsolutePath(), p.options().clipWeights().toAbsolutePath());
+        assertEquals(adapter.toAbsolutePath(), p.options().adapter().toAbsolutePath());
+        assertEquals(0, train(withMore(bare, "--resume", "--max_steps", "8")));
+        assertEquals(4, log("bare", "resume").get(0).get("step").asLong());
+        assertEquals(new Position(2, 0, 8), TrainState.read(tmp.resolve("ckpt/bare").resolve(Checkpoints.STATE)).position());
+
+        // the run's own model file holds the same CLIP and adapter: accepted as --clip_weights and --adapter
+        Path whole = tmp.resolve("ckpt/bare/last.vlunet.safetensors");
+        p = plan(args("bare", "--resume", "--clip_weights", whole.toString(), "--adapter", whole.toString(), "--max_steps", "12"));
+        assertTrue(p.weights().hasClip() && !p.weights().hasBackbone(), p.weights().parts().toString());
+
+        Path other = tmp.resolve("adapter_other.safetensors");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(12);
+            DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m).saveAdapter(other, null);
+        }
+        TrainException e = assertThrows(TrainException.class,
+                () -> plan(args("bare", "--resume", "--adapter", other.toString(), "--max_steps", "12")));
+        assertTrue(e.getMessage().contains("other CLIP or adapter weights") && e.getMessage().contains("--adapter " + other)
+                && e.getMessage().contains("leave those options out"), e.getMessage());
+    }
+
+    static List<String> withMore(List<String> a, String... more) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(more));
+        return out;
+    }
+
     /** The checks the command runs before any work. */
     static Trainer.Plan plan(List<String> a) {
         org.vlunet.cli.TrainCommand c = new org.vlunet.cli.TrainCommand();

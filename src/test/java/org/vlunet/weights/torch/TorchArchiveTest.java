@@ -185,6 +185,17 @@ class TorchArchiveTest {
         assertSame(Opaque.NONE, o.args().get(1));
     }
 
+    @Test
+    void aWholePickledModuleIsNamedNotReadAsACheckpoint() throws IOException {
+        TorchFiles.Pickle p = new TorchFiles.Pickle();
+        p.global("mymodels", "Net").op(')').op('R').op('.'); // torch.save(model): the module object itself
+        Path f = dir.resolve("model.pt");
+        TorchFiles.write(f, "model", p.bytes(), Map.of(), null, true);
+        WeightsException e = assertThrows(WeightsException.class, () -> org.vlunet.checkpoint.CheckpointReader.read(f));
+        assertTrue(e.getMessage().contains("holds a Python object of class mymodels.Net, not a checkpoint dict")
+                && e.getMessage().contains("save model.state_dict() instead"), e.getMessage());
+    }
+
     private static String failure(Path f) {
         WeightsException e = assertThrows(WeightsException.class, () -> TorchArchive.open(f).close());
         String m = e.getMessage();
