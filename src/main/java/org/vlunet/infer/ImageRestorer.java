@@ -40,10 +40,7 @@ public final class ImageRestorer {
             ImageModel.Conditioned c = model.condition(img, sub);
             Restorer r = new Restorer(c.network(), sub, options, notices);
             int tiles = r.passes(img.width(), img.height());
-            RgbImage restored = r.restore(img);
-            for (float v : restored.pixels()) {
-                if (!Float.isFinite(v)) throw new IllegalStateException("the network's output has non-finite values (NaN or infinity)");
-            }
+            RgbImage restored = r.restore(img); // every pass is checked for NaN and infinity there
             return new Result(restored, c.readout(), tiles);
         }
     }

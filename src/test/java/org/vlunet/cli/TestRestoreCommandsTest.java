@@ -234,7 +234,7 @@ class TestRestoreCommandsTest {
         ImageCodec.writePng(picture(24, 24, 1, 0.1), in.resolve("a.png"));
         Object[] r = ScoreCommandTest.run("restore", "--ckpt", ckpt.toString(), in.toString(), "-o", "/proc/vlunet-out");
         assertEquals(1, r[0]);
-        assertTrue(((String) r[2]).strip().startsWith("restore: -o /proc/vlunet-out: cannot write in /proc ("), (String) r[2]);
+        assertTrue(((String) r[2]).strip().startsWith("vlunet restore: -o /proc/vlunet-out: cannot write in /proc ("), (String) r[2]);
         assertEquals(1, ((String) r[2]).strip().lines().count(), (String) r[2]);
         assertFalse(((String) r[1]).contains("->"), "no image restored: " + r[1]);
         Path file = Files.writeString(tmp.resolve("file"), "x");
