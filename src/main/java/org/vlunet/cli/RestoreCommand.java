@@ -7,6 +7,7 @@ import org.vlunet.infer.RestoreJob;
 import org.vlunet.infer.Restorer;
 import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,15 +36,8 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "restored", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
     Path output;
 
-    @Option(names = "--tile", defaultValue = "0", paramLabel = "N", description = "restore in N x N tiles (0 = whole image unless over --max_pixels)")
-    int tile;
-
-    @Option(names = "--tile_overlap", defaultValue = "64", paramLabel = "M", description = "overlap of neighbouring tiles, at most half a tile (default ${DEFAULT-VALUE})")
-    int overlap;
-
-    @Option(names = "--max_pixels", defaultValue = "1048576", paramLabel = "N",
-            description = "images with more pixels are tiled automatically in 512-pixel tiles (default ${DEFAULT-VALUE}; 0 = never)")
-    long maxPixels;
+    @Mixin
+    TilingOptions tiling = new TilingOptions();
 
     @Option(names = "--overwrite", description = "replace existing outputs (inputs are never replaced)")
     boolean overwrite;
@@ -56,7 +50,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Restorer.Options opts = Restorer.Options.of(tile, overlap, maxPixels);
+        Restorer.Options opts = tiling.options();
         Outputs.folder(output, "-o " + output); // before the model is loaded
         VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
         try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {

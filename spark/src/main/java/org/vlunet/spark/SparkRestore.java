@@ -3,8 +3,10 @@ package org.vlunet.spark;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.vlunet.cli.Main;
+import org.vlunet.cli.TilingOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,15 +43,8 @@ public final class SparkRestore implements Callable<Integer> {
             description = "only file names matching this glob, e.g. '*.jpg' (default ${DEFAULT-VALUE}; images as `restore` takes them from a folder)")
     String glob;
 
-    @Option(names = "--tile", defaultValue = "0", paramLabel = "N", description = "restore in N x N tiles (0 = whole image unless over --max_pixels)")
-    int tile;
-
-    @Option(names = "--tile_overlap", defaultValue = "64", paramLabel = "M", description = "overlap of neighbouring tiles, at most half a tile (default ${DEFAULT-VALUE})")
-    int overlap;
-
-    @Option(names = "--max_pixels", defaultValue = "1048576", paramLabel = "N",
-            description = "images with more pixels are tiled automatically in 512-pixel tiles (default ${DEFAULT-VALUE}; 0 = never)")
-    long maxPixels;
+    @Mixin
+    TilingOptions tiling = new TilingOptions();
 
     @Option(names = "--overwrite", description = "restore again images whose output exists")
     boolean overwrite;
@@ -75,7 +70,7 @@ public final class SparkRestore implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobOptions o = new JobOptions(input, output, manifest, ckpt, config, device, glob, tile, overlap, maxPixels, overwrite, partitions);
+        JobOptions o = new JobOptions(input, output, manifest, ckpt, config, device, glob, tiling.tile, tiling.overlap, tiling.maxPixels, overwrite, partitions);
         boolean own = SparkSession.getDefaultSession().isEmpty(); // a session made by the caller stays open
         SparkSession spark = session(master);
         try {
