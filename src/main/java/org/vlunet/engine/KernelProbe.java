@@ -39,6 +39,27 @@ public final class KernelProbe {
         System.out.println("done");
     }
 
+    /**
+     * The child's class path: the jars this code and DJL were loaded from, then the JVM's own class path. Under
+     * {@code spark-submit} (or any application server) the application jar is loaded by a child class loader and is
+     * not on {@code java.class.path}, so that alone would not find this class.
+     */
+    static String classPath() {
+        java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
+        for (Class<?> c : List.of(KernelProbe.class, ai.djl.engine.Engine.class, ai.djl.pytorch.engine.PtEngine.class)) {
+            try {
+                java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+                if (cs != null && cs.getLocation() != null) parts.add(Path.of(cs.getLocation().toURI()).toString());
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                // not a file location: the JVM's class path has to do
+            }
+        }
+        for (String p : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (!p.isEmpty()) parts.add(p);
+        }
+        return String.join(java.io.File.pathSeparator, parts);
+    }
+
     /** Runs the probe with the default route (no instruction-set cap); null when it could not run. */
     static Result run() {
         return run(Map.of());
@@ -52,7 +73,7 @@ public final class KernelProbe {
         for (String p : List.of("ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads")) {
             if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelProbe.class.getName()));
+        cmd.addAll(List.of("-cp", classPath(), KernelProbe.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().remove("ONEDNN_MAX_CPU_ISA");
         pb.environment().remove("DNNL_MAX_CPU_ISA");
