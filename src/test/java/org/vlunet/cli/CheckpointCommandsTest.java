@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.Fixtures;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,20 +14,8 @@ class CheckpointCommandsTest {
     @TempDir
     Path dir;
 
-    private record Run(int rc, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int rc = Main.commandLine().execute(args);
-            return new Run(rc, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -37,7 +23,7 @@ class CheckpointCommandsTest {
         String ckpt = Fixtures.path("e2e_tiny/model.ckpt").toString();
         String config = Fixtures.path("e2e_tiny/config.json").toString();
         Path out = dir.resolve("tiny.safetensors");
-        Run r = run("convert", ckpt, "--config", config, "--output", out.toString());
+        CliRun r = run("convert", ckpt, "--config", config, "--output", out.toString());
         assertEquals(0, r.rc(), r.err());
         assertTrue(Files.isRegularFile(out));
         assertTrue(r.out().contains("parts:       backbone, clip, image adapter, text adapter"), r.out());
@@ -57,7 +43,7 @@ class CheckpointCommandsTest {
 
     @Test
     void inspectRefusesAMisfitAndUnreadableFiles() throws Exception {
-        Run r = run("inspect", "-c", "vlunet-nhrbl", Fixtures.path("e2e_tiny/model.ckpt").toString());
+        CliRun r = run("inspect", "-c", "vlunet-nhrbl", Fixtures.path("e2e_tiny/model.ckpt").toString());
         assertEquals(1, r.rc());
         assertTrue(r.err().startsWith("vlunet inspect: ") && r.err().contains("does not fit the configuration"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line");

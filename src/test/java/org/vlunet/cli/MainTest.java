@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,29 +14,13 @@ class MainTest {
     @TempDir
     Path dir;
 
-    private record Run(int rc, String out, String err) {
-        String firstErrLine() {
-            return err.lines().findFirst().orElse("");
-        }
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int rc = Main.commandLine().execute(args);
-            return new Run(rc, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void noArgumentsIsMisuse() {
-        Run r = run();
+        CliRun r = run();
         assertEquals(2, r.rc());
         assertEquals("", r.out());
         assertEquals("vlunet: a command is needed", r.firstErrLine());
@@ -47,7 +29,7 @@ class MainTest {
 
     @Test
     void missingOptionIsNamedAsTheUsageShowsIt() {
-        Run r = run("restore", dir.resolve("a.png").toString());
+        CliRun r = run("restore", dir.resolve("a.png").toString());
         assertEquals(2, r.rc());
         assertEquals("vlunet restore: Missing required option: '--ckpt=FILE'", r.firstErrLine());
         assertTrue(r.err().contains("Usage: vlunet restore"), r.err());
@@ -55,7 +37,7 @@ class MainTest {
 
     @Test
     void unknownOptionKeepsPicocliMessageWithThePrefix() {
-        Run r = run("score", "--restored", dir.toString(), "--clean", dir.toString(), "--no_such_option");
+        CliRun r = run("score", "--restored", dir.toString(), "--clean", dir.toString(), "--no_such_option");
         assertEquals(2, r.rc());
         assertTrue(r.firstErrLine().startsWith("vlunet score: Unknown option: '--no_such_option'"), r.err());
     }
@@ -63,13 +45,13 @@ class MainTest {
     @Test
     void failuresOfEveryCommandStartTheSameWay() {
         Path missing = dir.resolve("missing.safetensors");
-        Run restore = run("restore", "--ckpt", missing.toString(), dir.resolve("a.png").toString(), "-o", dir.resolve("out").toString());
+        CliRun restore = run("restore", "--ckpt", missing.toString(), dir.resolve("a.png").toString(), "-o", dir.resolve("out").toString());
         assertEquals(1, restore.rc());
         assertTrue(restore.firstErrLine().startsWith("vlunet restore: "), restore.err());
-        Run train = run("train", "--de_type", "desnow", "--ckpt_path", dir.toString(), "--output_path", dir.toString());
+        CliRun train = run("train", "--de_type", "desnow", "--ckpt_path", dir.toString(), "--output_path", dir.toString());
         assertEquals(1, train.rc());
         assertTrue(train.firstErrLine().startsWith("vlunet train: "), train.err());
-        Run inspect = run("inspect", missing.toString());
+        CliRun inspect = run("inspect", missing.toString());
         assertEquals(1, inspect.rc());
         assertTrue(inspect.firstErrLine().startsWith("vlunet inspect: "), inspect.err());
     }

@@ -10,8 +10,6 @@ import org.vlunet.eval.MetricOptions;
 import org.vlunet.eval.Score;
 
 import javax.imageio.ImageIO;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -22,17 +20,8 @@ class ScoreCommandTest {
 
     /** Runs the CLI in-process and returns {exit code, stdout, stderr}. */
     static Object[] run(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(bo, true));
-            System.setErr(new PrintStream(be, true));
-            int rc = Main.commandLine().execute(args);
-            return new Object[] {rc, bo.toString(), be.toString()};
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+        CliRun r = CliRun.of(args);
+        return new Object[] {r.rc(), r.out(), r.err()};
     }
 
     static RgbImage noisy(RgbImage base, double sigma, long seed) {
