@@ -117,7 +117,7 @@ public final class BackboneBench {
                             + OpCount.during(() -> train(base, net, probe, image, feature)).describe());
                 }
             }
-            System.out.printf(Locale.ROOT, "peak RSS %s%s%n", peakRss(),
+            System.out.printf(Locale.ROOT, "peak RSS %d MiB%s%n", org.vlunet.util.PeakMemory.peakMegabytes(),
                     dev.isGpu() ? String.format(Locale.ROOT, ", GPU memory in use (max sampled) %.0f MiB", gpuPeak / 1048576.0) : "");
         }
     }
@@ -174,17 +174,6 @@ public final class BackboneBench {
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
-    }
-
-    private static String peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return line.substring(6).trim();
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return "unknown";
     }
 
     private static int positive(String name, String v) {

@@ -14,8 +14,6 @@ import org.vlunet.train.Gradients;
 import org.vlunet.train.TrainBatch;
 import org.vlunet.weights.StateDict;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -110,7 +108,7 @@ public final class TrainBench {
             }
             double ms = totalMs / steps;
             String mem = peakGpu > 0 ? String.format(Locale.ROOT, "%.2f GiB GPU (in use, max over steps)", peakGpu / 1073741824.0)
-                    : String.format(Locale.ROOT, "%.2f GiB RSS (process peak)", peakRssBytes() / 1073741824.0);
+                    : String.format(Locale.ROOT, "%.2f GiB RSS (process peak)", org.vlunet.util.PeakMemory.peakMegabytes() / 1024.0);
             System.out.printf(Locale.ROOT, "| %s (%,d params)%s | %s | %d | %d | %.0f | %.0f | %.2f | %s |%n",
                     config, params, clip ? " + CLIP" : "", device + " (" + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion()
                             + ", " + Runtime.getRuntime().availableProcessors() + " cores)",
@@ -131,17 +129,5 @@ public final class TrainBench {
                 zero.issued() + fwdBwd.issued() + update.issued() + broadcast.issued());
         System.out.println("  most issued in forward+backward: " + fwdBwd.top(8));
         System.out.println("  most issued in AdamW: " + update.top(6));
-    }
-
-    /** VmHWM of /proc/self/status (Linux), else the heap's peak. */
-    static long peakRssBytes() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-            }
-        } catch (Exception ignored) {
-            // not Linux
-        }
-        return Runtime.getRuntime().totalMemory();
     }
 }
