@@ -4,9 +4,12 @@
 #                                  [--warmup 2] [--iters 5] [--mode forward|train|both] [--threads N]
 #                                  [--cpu_route default|sse41|native]  (time a CPU convolution route unchecked)
 #                                  [--count_ops]  (native ops issued per forward and per forward+backward)
+#                                  [--count_jni]  (calls into the PyTorch JNI per iteration)
 # Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=target/vlunet.jar
 [ -f "$jar" ] || { echo "bench-backbone: $jar not found; run 'mvn -q -B -DskipTests package' first" >&2; exit 1; }
-exec java ${JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true -cp "$jar" org.vlunet.bench.BackboneBench "$@"
+agent=
+for a in "$@"; do [ "$a" = --count_jni ] && agent="-javaagent:$jar"; done  # counts calls into the PyTorch JNI
+exec java ${JAVA_OPTS:--Xmx4g} $agent -Dai.djl.offline=true -cp "$jar" org.vlunet.bench.BackboneBench "$@"

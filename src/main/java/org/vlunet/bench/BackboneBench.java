@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Times the restoration network alone (no CLIP): forward (no gradients) and forward + L1 loss + backward, in
@@ -34,17 +35,22 @@ public final class BackboneBench {
         String config = "vlunet-nhrbl", mode = "both", device = null;
         int batch = 1, patch = 128, warmup = 2, iters = 5, threads = 0;
         org.vlunet.engine.Route route = null;
-        boolean countOps = false;
+        boolean countOps = false, countJni = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println("options: --config NAME|FILE --batch N --patch N --device cpu|gpu|gpu:N --warmup N --iters N --mode forward|train|both --threads N (CPU intra-op threads)"
                         + " --cpu_route default|sse41|native (time that CPU convolution route unchecked; results may be wrong)"
-                        + " --count_ops (native ops issued by one forward / one forward+backward)");
+                        + " --count_ops (native ops issued by one forward / one forward+backward)"
+                        + " --count_jni (calls into the PyTorch JNI per iteration; needs the JniCalls agent, as scripts/bench-backbone.sh --count_jni runs it)");
                 return;
             }
             if (a.equals("--count_ops")) {
                 countOps = true;
+                continue;
+            }
+            if (a.equals("--count_jni")) {
+                countJni = true;
                 continue;
             }
             if (i + 1 >= args.length) fail(a + " needs a value");
@@ -69,6 +75,15 @@ public final class BackboneBench {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
+        if (countJni && !JniCalls.active()) {
+            // the agent rewrites the library class when it loads, which has not happened yet: ask it now
+            try {
+                Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+            } catch (ClassNotFoundException e) {
+                fail("the PyTorch engine is not on the class path");
+            }
+            if (!JniCalls.active()) fail("--count_jni needs the JNI call counter: run with -javaagent:target/vlunet.jar (scripts/bench-backbone.sh --count_jni does)");
+        }
         if (patch % 8 != 0) fail("--patch must be a multiple of 8, got " + patch);
         ModelConfig c = VluNetConfig.load(config).model();
         Device dev = device == null ? Engine.getInstance().defaultDevice() : Device.fromName(device);
@@ -90,13 +105,17 @@ public final class BackboneBench {
             if (!mode.equals("train")) {
                 for (int i = 0; i < warmup; i++) forward(base, net, image, feature);
                 double[] ms = new double[iters];
+                long calls = JniCalls.total();
+                Map<String, Long> before = JniCalls.byMethod();
                 for (int i = 0; i < iters; i++) {
                     long t0 = System.nanoTime();
                     forward(base, net, image, feature);
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                     gpuPeak = Math.max(gpuPeak, gpuUsed(dev));
                 }
+                calls = JniCalls.total() - calls;
                 report("forward", ms, batch);
+                if (countJni) jniReport("forward", calls, iters, before);
                 if (countOps) {
                     System.out.println("native ops per forward: "
                             + OpCount.during(() -> forward(base, net, image, feature)).describe());
@@ -105,13 +124,17 @@ public final class BackboneBench {
             if (!mode.equals("forward")) {
                 for (int i = 0; i < warmup; i++) train(base, net, probe, image, feature);
                 double[] ms = new double[iters];
+                long calls = JniCalls.total();
+                Map<String, Long> before = JniCalls.byMethod();
                 for (int i = 0; i < iters; i++) {
                     long t0 = System.nanoTime();
                     train(base, net, probe, image, feature);
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                     gpuPeak = Math.max(gpuPeak, gpuUsed(dev));
                 }
+                calls = JniCalls.total() - calls;
                 report("forward+backward", ms, batch);
+                if (countJni) jniReport("forward+backward", calls, iters, before);
                 if (countOps) {
                     System.out.println("native ops per forward+backward: "
                             + OpCount.during(() -> train(base, net, probe, image, feature)).describe());
@@ -149,6 +172,11 @@ public final class BackboneBench {
                 g.get(0, 0, 0, 0).getFloat(); // waits for the device; gradients accumulate, as they may here
             }
         }
+    }
+
+    private static void jniReport(String what, long calls, int iters, Map<String, Long> before) {
+        System.out.printf(Locale.ROOT, "JNI calls per %s: %,d (%d iters); most: %s%n", what, calls / iters, iters,
+                JniCalls.top(before, JniCalls.byMethod(), 8));
     }
 
     private static void report(String what, double[] ms, int batch) {

@@ -24,17 +24,18 @@ import java.util.Locale;
  * (GPU: the most the device reported in use; CPU: the process's peak resident set).
  *
  * <pre>java -cp vlunet.jar org.vlunet.bench.TrainBench [--config vlunet-nhr] [--batch 4] [--patch 128]
- *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1] [--no_clip] [--count_ops]</pre>
+ *      [--steps 5] [--warmup 2] [--device cpu|gpu|gpu:0,gpu:1] [--no_clip] [--count_ops] [--count_jni]</pre>
  * The frozen CLIP encoder (random weights of the configured size) runs on each batch unless --no_clip.
  * {@code --count_ops} profiles one more step, part by part, and prints the native ops each part issued
- * ({@link OpCount}).
+ * ({@link OpCount}). {@code --count_jni} (with the {@link JniCalls} agent) counts every call into the PyTorch JNI
+ * during the timed steps.
  */
 public final class TrainBench {
 
     public static void main(String[] args) throws Exception {
         String config = "vlunet-nhr", device = "cpu";
         int batch = 4, patch = 128, steps = 5, warmup = 2;
-        boolean clip = true, countOps = false;
+        boolean clip = true, countOps = false, countJni = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> config = args[++i];
@@ -45,7 +46,15 @@ public final class TrainBench {
                 case "--device" -> device = args[++i];
                 case "--no_clip" -> clip = false;
                 case "--count_ops" -> countOps = true;
+                case "--count_jni" -> countJni = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (countJni) {
+            Class.forName("ai.djl.pytorch.jni.PyTorchLibrary"); // the agent rewrites it as it loads
+            if (!JniCalls.active()) {
+                throw new IllegalArgumentException("--count_jni needs the JNI call counter: run with"
+                        + " -javaagent:target/vlunet.jar (scripts/bench-train.sh --count_jni does)");
             }
         }
         VluNetConfig cfg = VluNetConfig.load(config);
@@ -80,19 +89,35 @@ public final class TrainBench {
                     new int[batch]);
             long params = StateDict.count(first);
             double totalMs = 0, optMs = 0;
+            long jniStep = 0, jniZero = 0, jniForward = 0, jniUpdate = 0;
+            java.util.Map<String, Long> jniBefore = null;
             long peakGpu = 0;
             try (DataParallel<VluNet> dp = new DataParallel<>(reps, VluNet::forward, m);
                  AdamW opt = new AdamW(dp.parameters(), AdamW.Settings.torchDefaults(), m)) {
                 for (int s = 0; s < warmup + steps; s++) {
+                    if (s == warmup) jniBefore = JniCalls.byMethod();
+                    long c0 = JniCalls.total();
                     long t0 = System.nanoTime();
                     dp.zeroGrad();
+                    long c1 = JniCalls.total();
                     double loss = dp.lossAndGradients(b);
                     long t1 = System.nanoTime();
+                    long c2 = JniCalls.total();
                     opt.step(2e-4);
                     dp.broadcast();
+                    long c3 = JniCalls.total();
                     // a value read back waits for the device
-                    float probe = dp.parameters().get("output.weight").getArray().sum().getFloat();
+                    float probe;
+                    try (NDArray sum = dp.parameters().get("output.weight").getArray().sum()) {
+                        probe = sum.getFloat();
+                    }
                     long t2 = System.nanoTime();
+                    if (s >= warmup) {
+                        jniStep += JniCalls.total() - c0;
+                        jniZero += c1 - c0;
+                        jniForward += c2 - c1;
+                        jniUpdate += c3 - c2;
+                    }
                     for (Device d : devices) {
                         if (d.isGpu()) peakGpu = Math.max(peakGpu, ai.djl.util.cuda.CudaUtils.getGpuMemory(d).getUsed());
                     }
@@ -105,6 +130,12 @@ public final class TrainBench {
                     if (Float.isNaN(probe)) throw new IllegalStateException("weights became NaN");
                 }
                 if (countOps) countStep(dp, opt, b);
+                if (countJni) {
+                    System.out.printf(Locale.ROOT, "JNI calls per step: %,d (mean of %d steps): zero grads %,d;"
+                                    + " forward, loss, backward %,d; AdamW + broadcast %,d; most: %s%n",
+                            jniStep / steps, steps, jniZero / steps, jniForward / steps, jniUpdate / steps,
+                            JniCalls.top(jniBefore, JniCalls.byMethod(), 8));
+                }
             }
             double ms = totalMs / steps;
             String mem = peakGpu > 0 ? String.format(Locale.ROOT, "%.2f GiB GPU (in use, max over steps)", peakGpu / 1073741824.0)
