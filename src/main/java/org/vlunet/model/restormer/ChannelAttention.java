@@ -1,20 +1,18 @@
 package org.vlunet.model.restormer;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
-import org.vlunet.model.DeviceConstants;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * Multi-Dconv head Transposed Attention (MDTA, Restormer's {@code Attention}): attention across channels, not
  * pixels, so its cost is linear in the image size. q, k, v come from a 1x1 conv and a 3x3 depthwise conv;
  * q and k are L2-normalised along the pixels and scaled by a learned per-head temperature.
+ * The forward issues one native call per op (see {@link TorchOps}) and splits the fused qkv into heads once.
  * Keys: {@code temperature} (heads,1,1), {@code qkv}, {@code qkv_dwconv}, {@code project_out}.
  */
 public final class ChannelAttention extends ModuleBlock {
-    private static final int[] LAST = {-1};
-
     private final int heads;
     private final Parameter temperature;
     private final Conv qkv;
@@ -31,28 +29,33 @@ public final class ChannelAttention extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        NDList qkvParts = qkvDwconv.forward(qkv.forward(x)).split(3, 1);
-        NDArray out = attend(qkvParts.get(0), qkvParts.get(1), qkvParts.get(2), temperature.getArray(), heads);
-        return projectOut.forward(out);
+        NDArray qkvFused = qkvDwconv.forward(qkv.forward(x)); // (b, 3c, h, w)
+        long[] s = qkvFused.getShape().getShape();
+        long b = s[0], c = s[1] / 3, h = s[2], w = s[3];
+        // q, k, v split into heads with one reshape: channel j·c + i·(c/heads) + r is part j, head i, row r
+        NDArray[] qkAndV = TorchOps.split(TorchOps.reshape(qkvFused, b, 3L * heads, c / heads, h * w), 1, 2L * heads, heads);
+        NDArray[] qk = TorchOps.split(TorchOps.l2NormalizeLast(qkAndV[0]), 1, heads, heads); // q and k normalised together
+        return projectOut.forward(attendNormalized(qk[0], qk[1], qkAndV[1], temperature.getArray(), b, c, h, w));
     }
 
     /**
      * The transposed attention core shared with the GDM's cross-attention: q, k, v (b, c, h, w) split into heads
-     * (b, heads, c/heads, h·w), softmax((q̂ k̂ᵀ)·temperature) v, back to (b, c, h, w). q̂ and k̂ are q and k divided
-     * by max(‖·‖₂, 1e-12) along the pixels (F.normalize); the division is applied to the small (c/heads)² matrix
-     * q kᵀ instead of the full-size q and k, which saves two passes and their saved activations.
+     * (b, heads, c/heads, h·w), q̂ and k̂ L2-normalised along the pixels (F.normalize), softmax((q̂ k̂ᵀ)·temperature) v,
+     * back to (b, c, h, w).
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray temperature, int heads) {
         long[] s = v.getShape().getShape();
         long b = s[0], c = s[1], h = s[2], w = s[3];
         long ch = c / heads;
-        NDArray qh = q.reshape(b, heads, ch, h * w);
-        NDArray kh = k.reshape(b, heads, ch, h * w);
-        NDArray vh = v.reshape(b, heads, ch, h * w);
-        NDArray eps = DeviceConstants.scalar(1e-12f, q.getDevice());
-        NDArray qNorm = qh.norm(2, LAST, true).maximum(eps); // (b, heads, ch, 1)
-        NDArray kNorm = kh.norm(2, LAST, true).maximum(eps).swapAxes(2, 3); // (b, heads, 1, ch)
-        NDArray logits = qh.matMul(kh.swapAxes(2, 3)).div(qNorm.mul(kNorm)).mul(temperature);
-        return logits.softmax(-1).matMul(vh).reshape(b, c, h, w);
+        NDArray qh = TorchOps.l2NormalizeLast(TorchOps.reshape(q, b, heads, ch, h * w));
+        NDArray kh = TorchOps.l2NormalizeLast(TorchOps.reshape(k, b, heads, ch, h * w));
+        return attendNormalized(qh, kh, TorchOps.reshape(v, b, heads, ch, h * w), temperature, b, c, h, w);
+    }
+
+    /** softmax((q̂ k̂ᵀ)·temperature) v for normalised heads (b, heads, c/heads, h·w), reshaped to (b, c, h, w). */
+    private static NDArray attendNormalized(NDArray qh, NDArray kh, NDArray vh, NDArray temperature, long b, long c, long h, long w) {
+        NDArray logits = TorchOps.matmul(qh, TorchOps.transpose(kh, 2, 3)).mul(temperature);
+        NDArray weights = TorchOps.softmax(logits, -1, temperature.getDataType());
+        return TorchOps.reshape(TorchOps.matmul(weights, vh), b, c, h, w);
     }
 }

@@ -3,8 +3,8 @@ package org.vlunet.model.restormer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * A bias-free square 2-D convolution, stride 1, "same" padding (k/2), as every conv of the network is. With
@@ -12,9 +12,6 @@ import org.vlunet.model.ModuleBlock;
  * (out, in/groups, k, k).
  */
 public final class Conv extends ModuleBlock {
-    private static final Shape STRIDE = new Shape(1, 1);
-    private static final Shape DILATION = new Shape(1, 1);
-
     private final Parameter weight;
     private final Shape padding;
     private final int in, out, kernel, groups;
@@ -63,6 +60,6 @@ public final class Conv extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        return Conv2d.conv2d(x, weight.getArray(), null, STRIDE, padding, DILATION, groups).singletonOrThrow();
+        return TorchOps.conv2d(x, weight.getArray(), padding, groups);
     }
 }

@@ -2,6 +2,7 @@ package org.vlunet.model.restormer;
 
 import ai.djl.ndarray.NDArray;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 import org.vlunet.model.ModuleList;
 
 /** 3x3 conv n → n/2, then PixelUnshuffle(2): 2n channels at half the size. Key: {@code body.0.weight}. */
@@ -21,6 +22,6 @@ public final class Downsample extends ModuleBlock {
     public static NDArray pixelUnshuffle(NDArray x) {
         long[] s = x.getShape().getShape();
         long b = s[0], c = s[1], h = s[2], w = s[3];
-        return x.reshape(b, c, h / 2, 2, w / 2, 2).transpose(0, 1, 3, 5, 2, 4).reshape(b, c * 4, h / 2, w / 2);
+        return TorchOps.reshape(TorchOps.permute(TorchOps.reshape(x, b, c, h / 2, 2, w / 2, 2), 0, 1, 3, 5, 2, 4), b, c * 4, h / 2, w / 2);
     }
 }

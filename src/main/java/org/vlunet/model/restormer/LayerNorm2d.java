@@ -3,8 +3,8 @@ package org.vlunet.model.restormer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.LayerNorm;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * Restormer's "WithBias" LayerNorm over the channel axis at every pixel: (x − mean)/sqrt(var + 1e-5)·w + b with
@@ -34,9 +34,9 @@ public final class LayerNorm2d extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        NDArray channelsLast = x.transpose(0, 2, 3, 1);
-        NDArray y = LayerNorm.layerNorm(channelsLast, normalized, body.weight.getArray(), body.bias.getArray(), EPS)
-                .singletonOrThrow();
-        return y.transpose(0, 3, 1, 2);
+        NDArray channelsLast = TorchOps.permute(x, 0, 2, 3, 1);
+        NDArray y = TorchOps.layerNorm(channelsLast, normalized, body.weight.getArray(), body.bias.getArray(), EPS);
+        // a channels-last view: the convolutions that follow take it as it is
+        return TorchOps.permute(y, 0, 3, 1, 2);
     }
 }

@@ -20,8 +20,10 @@ public final class TransformerBlock extends ModuleBlock {
 
     public NDArray forward(NDArray x) {
         return ForwardScope.run(() -> {
-            NDArray y = ForwardScope.run(() -> x.add(attn.forward(norm1.forward(x))), x);
-            return ForwardScope.run(() -> y.add(ffn.forward(norm2.forward(y))), y);
+            // the residual sums go into the branches' outputs in place: a convolution's backward needs its input,
+            // not its output, so no copy is made and no second array
+            NDArray y = ForwardScope.run(() -> attn.forward(norm1.forward(x)).addi(x), x);
+            return ForwardScope.run(() -> ffn.forward(norm2.forward(y)).addi(y), y);
         }, x);
     }
 }

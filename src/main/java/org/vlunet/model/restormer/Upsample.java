@@ -2,6 +2,7 @@ package org.vlunet.model.restormer;
 
 import ai.djl.ndarray.NDArray;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 import org.vlunet.model.ModuleList;
 
 /** 3x3 conv n → 2n, then PixelShuffle(2): n/2 channels at double the size. Key: {@code body.0.weight}. */
@@ -20,6 +21,6 @@ public final class Upsample extends ModuleBlock {
     public static NDArray pixelShuffle(NDArray x) {
         long[] s = x.getShape().getShape();
         long b = s[0], c = s[1] / 4, h = s[2], w = s[3];
-        return x.reshape(b, c, 2, 2, h, w).transpose(0, 1, 4, 2, 5, 3).reshape(b, c, h * 2, w * 2);
+        return TorchOps.reshape(TorchOps.permute(TorchOps.reshape(x, b, c, 2, 2, h, w), 0, 1, 4, 2, 5, 3), b, c, h * 2, w * 2);
     }
 }

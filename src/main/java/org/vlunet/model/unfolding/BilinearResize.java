@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.vlunet.model.TorchOps;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,8 +33,8 @@ public final class BilinearResize {
         long[] sh = x.getShape().getShape();
         long s = sh[2], t = sh[3];
         NDArray y = x;
-        if (t != w) y = y.matMul(matrix(t, w, x, owner)); // (b,c,s,w)
-        if (s != h) y = y.swapAxes(2, 3).matMul(matrix(s, h, x, owner)).swapAxes(2, 3); // (b,c,h,w)
+        if (t != w) y = TorchOps.matmul(y, matrix(t, w, x, owner)); // (b,c,s,w)
+        if (s != h) y = TorchOps.transpose(TorchOps.matmul(TorchOps.transpose(y, 2, 3), matrix(s, h, x, owner)), 2, 3); // (b,c,h,w)
         return y;
     }
 

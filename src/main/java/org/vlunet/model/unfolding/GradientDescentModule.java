@@ -7,6 +7,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
 import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 import org.vlunet.model.restormer.ChannelAttention;
 
 /**
@@ -72,7 +73,7 @@ public final class GradientDescentModule extends ModuleBlock {
         NDArray wts = weights(degradation);
         NDArray bank = promptParam.getArray().reshape(deDim, (long) promptDim * promptSize * promptSize);
         bank.attach(wts.getManager()); // the view must not pile up on the parameters' manager
-        NDArray mixed = wts.matMul(bank).reshape(wts.getShape().get(0), promptDim, promptSize, promptSize);
+        NDArray mixed = TorchOps.reshape(TorchOps.matmul(wts, bank), -1, promptDim, promptSize, promptSize);
         return resize.resize(mixed, h, w, promptParam.getArray().getManager());
     }
 

@@ -1,9 +1,9 @@
 package org.vlunet.model.unfolding;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 import org.vlunet.model.restormer.ChannelAttention;
 import org.vlunet.model.restormer.Conv;
 
@@ -14,6 +14,7 @@ import org.vlunet.model.restormer.Conv;
  */
 public final class PromptCrossAttention extends ModuleBlock {
     private final int heads;
+    private final long width;
     private final Parameter temperature;
     private final Conv qv;
     private final Conv qvDwconv;
@@ -24,6 +25,7 @@ public final class PromptCrossAttention extends ModuleBlock {
     public PromptCrossAttention(int dim, int heads, int promptDim) {
         if (dim % heads != 0) throw new IllegalArgumentException("cross-attention width " + dim + " is not divisible by " + heads + " heads");
         this.heads = heads;
+        this.width = dim;
         temperature = param("temperature", Init.ONES, 0, heads, 1, 1);
         qv = child("qv", Conv.pointwise(dim, dim * 2));
         qvDwconv = child("qv_dwconv", Conv.depthwise3x3(dim * 2));
@@ -34,8 +36,8 @@ public final class PromptCrossAttention extends ModuleBlock {
 
     /** {@code x} (b, dim, h, w), {@code prompt} (b, promptDim, h, w). */
     public NDArray forward(NDArray x, NDArray prompt) {
-        NDList qvParts = qvDwconv.forward(qv.forward(x)).split(2, 1);
+        NDArray[] qvParts = TorchOps.split(qvDwconv.forward(qv.forward(x)), 1, width, width);
         NDArray key = kDwconv.forward(k.forward(prompt));
-        return projectOut.forward(ChannelAttention.attend(qvParts.get(0), key, qvParts.get(1), temperature.getArray(), heads));
+        return projectOut.forward(ChannelAttention.attend(qvParts[0], key, qvParts[1], temperature.getArray(), heads));
     }
 }
