@@ -100,16 +100,19 @@ public final class TrainBench {
                     long t0 = System.nanoTime();
                     dp.zeroGrad();
                     long c1 = JniCalls.total();
-                    double loss = dp.lossAndGradients(b);
-                    long t1 = System.nanoTime();
-                    long c2 = JniCalls.total();
-                    opt.step(2e-4);
-                    dp.broadcast();
-                    long c3 = JniCalls.total();
-                    // a value read back waits for the device
-                    float probe;
-                    try (NDArray sum = dp.parameters().get("output.weight").getArray().sum()) {
-                        probe = sum.getFloat();
+                    double loss;
+                    long t1, c2, c3;
+                    try (NDManager stepScope = m.newSubManager()) {
+                        // as the training loop does: the loss stays on the device, the update is applied if it is finite
+                        NDArray lossOnDevice = dp.lossAndGradients(b, stepScope);
+                        t1 = System.nanoTime();
+                        c2 = JniCalls.total();
+                        NDArray finite = lossOnDevice.sub(lossOnDevice).eq(org.vlunet.model.DeviceConstants.scalar(0f, lossOnDevice.getDevice()));
+                        finite.attach(stepScope);
+                        opt.step(2e-4, dp.gradients(), 0, finite);
+                        dp.broadcast();
+                        c3 = JniCalls.total();
+                        loss = lossOnDevice.getFloat(); // waits for the device (the loop reads losses every few steps)
                     }
                     long t2 = System.nanoTime();
                     if (s >= warmup) {
@@ -127,7 +130,7 @@ public final class TrainBench {
                     }
                     System.err.printf(Locale.ROOT, "step %d loss %.5f %.1f ms%s%n", s, loss, (t2 - t0) / 1e6,
                             s < warmup ? " (warm-up)" : "");
-                    if (Float.isNaN(probe)) throw new IllegalStateException("weights became NaN");
+                    if (Double.isNaN(loss)) throw new IllegalStateException("the loss is NaN");
                 }
                 if (countOps) countStep(dp, opt, b);
                 if (countJni) {
@@ -152,7 +155,7 @@ public final class TrainBench {
         OpCount.Counts zero = OpCount.during(dp::zeroGrad);
         double[] loss = new double[1];
         OpCount.Counts fwdBwd = OpCount.during(() -> loss[0] = dp.lossAndGradients(b));
-        OpCount.Counts update = OpCount.during(() -> opt.step(2e-4));
+        OpCount.Counts update = OpCount.during(() -> opt.step(2e-4, dp.gradients(), 0));
         OpCount.Counts broadcast = OpCount.during(dp::broadcast);
         System.out.printf(Locale.ROOT, "native ops per step: zero grads %s; forward (CLIP included), loss, backward %s;"
                         + " AdamW %s; broadcast %s; issued in all %d%n",

@@ -4,7 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.nn.Parameter;
+import org.vlunet.model.DeviceConstants;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.StateDict;
 
@@ -74,13 +78,15 @@ public final class AdamW implements AutoCloseable {
      * whole buffer at once took 3x as long as per parameter, chunks of this size about as long, with a tenth
      * of the ops). A GPU takes the whole group in one chunk: there the cost is per op.
      */
-    static final long CPU_CHUNK = 1 << 18;
+    static final long CPU_CHUNK = 1 << 21;
 
     /** The parameters of one device, flat (one buffer each for values and moments) or not. */
     private static final class Group {
         final Device device;
         final List<String> names = new ArrayList<>();
         FlatParameters flat;
+        /** The parameters' own gradients, read without a call per parameter. */
+        GradientViews views;
         NDArray expAvg, expAvgSq;
         /** Runs of whole parameters updated together: [first, end) indices and views of p, m, v over them. */
         final List<Chunk> chunks = new ArrayList<>();
@@ -134,6 +140,7 @@ public final class AdamW implements AutoCloseable {
             List<Parameter> ps = new ArrayList<>();
             for (String n : g.names) ps.add(this.params.get(n));
             g.flat = flatten ? FlatParameters.of(ps, g.device) : null;
+            g.views = new GradientViews(ps, this.manager);
             if (g.flat != null) {
                 NDManager dm = deviceManager(g.device);
                 g.expAvg = g.flat.buffer().zerosLike();
@@ -192,81 +199,148 @@ public final class AdamW implements AutoCloseable {
      * {@link #zeroGrad()} before the next backward pass.
      */
     public int step(double lr) {
-        int updated = 0;
+        return step(lr, null, 0, null);
+    }
+
+    /** {@link #step(double, GradientSource, double, NDArray)}, applied unconditionally. */
+    public int step(double lr, GradientSource source, double maxGradNorm) {
+        return step(lr, source, maxGradNorm, null);
+    }
+
+    /**
+     * One update from {@code source}'s gradients (null: the parameters' own; a source other than their own needs
+     * the parameters on one device), first clipped to a global 2-norm of {@code maxGradNorm} when it is &gt; 0, as
+     * {@code torch.nn.utils.clip_grad_norm_}: every gradient times min(1, maxGradNorm / (norm + 1e-6)), computed on
+     * the device, so the step never waits for it. The norm is taken over runs of parameters rather than per
+     * parameter, the same value up to rounding. With {@code applyIf} (a boolean 0-d array on the parameters' device),
+     * the update takes effect only where it is true and otherwise leaves weights and moments exactly as they were,
+     * decided on the device: a training loop can guard against a non-finite loss without waiting to read it.
+     * (Step counts advance either way: a loop that finds the loss was not finite stops.)
+     */
+    public int step(double lr, GradientSource source, double maxGradNorm, NDArray applyIf) {
+        if (source != null && groups.size() != 1) {
+            throw new IllegalStateException("a gradient source needs the parameters on one device, they are on " + groups.size());
+        }
         Map<Device, Map<Long, NDArray[]>> perStep = new HashMap<>();
-        try (NDManager sub = manager.newSubManager()) {
-            for (Group group : groups) {
-                NDArray[] grads = new NDArray[group.names.size()];
-                long t = -1; // the step count every parameter with a gradient has, or -2 when they differ
-                for (int i = 0; i < grads.length; i++) {
-                    String name = group.names.get(i);
-                    grads[i] = Gradients.of(params.get(name), sub);
-                    if (grads[i] == null) continue;
-                    long c = stepCount(name);
-                    t = t == -1 || t == c ? c : -2;
+        List<Run> runs = new ArrayList<>();
+        for (Group group : groups) {
+            GradientSource src = source != null ? source : group.views;
+            src.prepare();
+            long t = -1; // the step count every parameter with a gradient has, or -2 when they differ
+            for (int i = 0; i < group.names.size(); i++) {
+                if (!src.has(i)) continue;
+                long c = stepCount(group.names.get(i));
+                t = t == -1 || t == c ? c : -2;
+            }
+            if (t == -1) continue; // no gradient at all
+            if (group.flat != null && t >= 0) {
+                for (Chunk c : group.chunks) runs.add(new Run(group, src, c.first(), c.end(), c, t + 1));
+            } else {
+                for (int i = 0; i < group.names.size(); i++) {
+                    if (src.has(i)) runs.add(new Run(group, src, i, i + 1, null, 0));
                 }
-                if (t == -1) continue; // no gradient at all
-                if (group.flat != null && t >= 0) {
-                    updated += flatStep(group, grads, lr, t + 1, sub, perStep);
-                } else {
-                    for (int i = 0; i < grads.length; i++) {
-                        if (grads[i] == null) continue;
-                        update(group.names.get(i), grads[i], lr, sub, perStep);
-                        updated++;
-                    }
+            }
+        }
+        int updated = 0;
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray[] grads = new NDArray[runs.size()];
+            if (maxGradNorm > 0) { // every gradient first: the norm is global
+                for (int k = 0; k < grads.length; k++) grads[k] = runs.get(k).gather(sub);
+                clip(grads, maxGradNorm, sub);
+            }
+            for (int k = 0; k < grads.length; k++) {
+                Run r = runs.get(k);
+                NDArray g = grads[k] != null ? grads[k] : r.gather(sub);
+                if (applyIf != null) { // a NaN gradient must not reach the moments, not even as 0·NaN
+                    NDArray masked = where(applyIf, g, DeviceConstants.scalar(0f, g.getDevice()));
+                    g.close();
+                    g = masked;
+                    g.attach(sub);
+                }
+                updated += r.chunk() != null ? flatRun(r, g, lr, applyIf, sub, perStep)
+                        : update(r.group().names.get(r.first()), g, lr, applyIf, sub, perStep);
+                grads[k] = null;
+            }
+            for (Run r : runs) {
+                if (r.chunk() == null) continue;
+                for (int i = r.first(); i < r.end(); i++) {
+                    if (r.source().has(i)) slots.get(r.group().names.get(i)).step = r.t();
                 }
             }
         }
         return updated;
     }
 
-    /**
-     * The whole group at once (chunk by chunk), every parameter with a gradient at step {@code t}. The few without one (torch's
-     * {@code grad is None}: a part the forward pass does not use) go through the update with a zero gradient and
-     * are put back as they were, value and moments, so they are skipped exactly as torch skips them.
-     */
-    private int flatStep(Group group, NDArray[] grads, double lr, long t, NDManager sub, Map<Device, Map<Long, NDArray[]>> perStep) {
-        Constants c = constants(group.device);
-        NDArray[] k = perStep.computeIfAbsent(group.device, x -> new HashMap<>()).computeIfAbsent(t, x -> stepScalars(sub, group.device, lr, x));
-        int updated = 0;
-        for (Chunk chunk : group.chunks) {
-            List<NDArray[]> keep = new ArrayList<>();
-            NDList flatGrads = new NDList(chunk.end() - chunk.first());
-            for (int i = chunk.first(); i < chunk.end(); i++) {
-                NDArray f;
-                if (grads[i] == null) {
-                    Slot s = slots.get(group.names.get(i));
-                    NDArray p = params.get(group.names.get(i)).getArray();
-                    NDArray[] kept = {p, s.expAvg, s.expAvgSq, p.duplicate(), s.expAvg.duplicate(), s.expAvgSq.duplicate()};
-                    for (int j = 3; j < 6; j++) kept[j].attach(sub);
-                    keep.add(kept);
-                    f = sub.zeros(new ai.djl.ndarray.types.Shape(group.flat.size(i)), DataType.FLOAT32, group.device);
-                } else {
-                    f = grads[i].reshape(-1);
-                    updated++;
-                }
-                f.attach(sub);
-                flatGrads.add(f);
+    /** Parameters {@code [first, end)} of a group updated together: a chunk of a flat group at step t, or one parameter. */
+    private record Run(Group group, GradientSource source, int first, int end, Chunk chunk, long t) {
+        NDArray gather(NDManager into) {
+            return source.gather(first, end, into);
+        }
+    }
+
+    /** Scales {@code grads} in place by min(1, maxNorm / (‖all of them‖₂ + 1e-6)), all on the first one's device. */
+    private static void clip(NDArray[] grads, double maxNorm, NDManager sub) {
+        if (grads.length == 0) return;
+        Device d = grads[0].getDevice();
+        try (NDManager m = sub.newSubManager(d)) {
+            NDList norms = new NDList(grads.length);
+            for (NDArray g : grads) {
+                NDArray n = g.norm(false);
+                if (!n.getDevice().equals(d)) n = n.toDevice(d, false);
+                n.attach(m);
+                norms.add(n);
             }
-            NDArray g = flatGrads.size() == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads);
-            g.attach(sub);
-            // a single gradient's reshape shares its storage: square a copy, not the gradient
-            apply(chunk.p(), g, flatGrads.size() > 1, chunk.expAvg(), chunk.expAvgSq(), c, k);
-            for (NDArray[] kept : keep) {
-                for (int j = 0; j < 3; j++) kept[j].set(ALL, kept[j + 3]);
+            NDArray total = norms.size() == 1 ? norms.get(0) : NDArrays.stack(norms).norm(false);
+            NDArray coef = DeviceConstants.scalar((float) maxNorm, d).div(total.add(DeviceConstants.scalar(1e-6f, d)))
+                    .minimum(DeviceConstants.scalar(1f, d));
+            for (NDArray g : grads) {
+                g.muli(g.getDevice().equals(d) ? coef : coef.toDevice(g.getDevice(), false));
             }
         }
-        for (int i = 0; i < grads.length; i++) {
-            if (grads[i] != null) slots.get(group.names.get(i)).step = t;
+    }
+
+    /**
+     * A chunk of a flat group, every parameter in it with a gradient at step {@code t}, from the chunk's gathered
+     * gradient {@code g}. The few without one (torch's {@code grad is None}: a part the forward pass does not use)
+     * go through the update with a zero gradient and are put back as they were, value and moments, so they are
+     * skipped exactly as torch skips them.
+     */
+    private int flatRun(Run r, NDArray g, double lr, NDArray applyIf, NDManager sub, Map<Device, Map<Long, NDArray[]>> perStep) {
+        Group group = r.group();
+        Chunk chunk = r.chunk();
+        Constants c = constants(group.device);
+        NDArray[] k = perStep.computeIfAbsent(group.device, x -> new HashMap<>())
+                .computeIfAbsent(r.t(), x -> stepScalars(sub, group.device, lr, x, applyIf));
+        List<NDArray[]> keep = new ArrayList<>();
+        int updated = 0;
+        for (int i = chunk.first(); i < chunk.end(); i++) {
+            if (r.source().has(i)) {
+                updated++;
+                continue;
+            }
+            Slot s = slots.get(group.names.get(i));
+            NDArray p = params.get(group.names.get(i)).getArray();
+            NDArray[] kept = {p, s.expAvg, s.expAvgSq, p.duplicate(), s.expAvg.duplicate(), s.expAvgSq.duplicate()};
+            for (int j = 3; j < 6; j++) kept[j].attach(sub);
+            keep.add(kept);
+        }
+        apply(chunk.p(), g, true, chunk.expAvg(), chunk.expAvgSq(), c, k);
+        for (NDArray[] kept : keep) {
+            for (int j = 0; j < 3; j++) kept[j].set(ALL, kept[j + 3]);
         }
         return updated;
     }
 
     private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
-    /** One parameter on its own (its state made on first use, or a view into its group's buffers). */
-    private void update(String name, NDArray g, double lr, NDManager sub, Map<Device, Map<Long, NDArray[]>> perStep) {
+    /**
+     * One parameter on its own (its state made on first use, or a view into its group's buffers), from its
+     * gathered (flat) gradient. Returns 1.
+     */
+    private int update(String name, NDArray flatGrad, double lr, NDArray applyIf, NDManager sub, Map<Device, Map<Long, NDArray[]>> perStep) {
         NDArray p = params.get(name).getArray();
+        NDArray g = flatGrad.reshape(p.getShape());
+        g.attach(sub);
         Slot s = slots.computeIfAbsent(name, x -> new Slot());
         if (s.expAvg == null) {
             s.expAvg = zerosLike(p);
@@ -275,8 +349,10 @@ public final class AdamW implements AutoCloseable {
         s.step++;
         Device d = p.getDevice();
         // decay, step size and 1/√(bias correction 2) depend on (lr, step): made once per step and device
-        NDArray[] k = perStep.computeIfAbsent(d, x -> new HashMap<>()).computeIfAbsent(s.step, t -> stepScalars(sub, d, lr, t));
-        apply(p, g, false, s.expAvg, s.expAvgSq, constants(d), k);
+        NDArray[] k = perStep.computeIfAbsent(d, x -> new HashMap<>()).computeIfAbsent(s.step, t -> stepScalars(sub, d, lr, t, applyIf));
+        apply(p, g, true, s.expAvg, s.expAvgSq, constants(d), k);
+        flatGrad.close();
+        return 1;
     }
 
     /**
@@ -287,9 +363,9 @@ public final class AdamW implements AutoCloseable {
     private void apply(NDArray p, NDArray g, boolean scratch, NDArray expAvg, NDArray expAvgSq, Constants c, NDArray[] k) {
         if (settings.weightDecay() != 0) p.muli(k[0]);
         // m + (1-β1)(g - m) = β1(m - g) + g: torch's lerp, without a temporary
-        expAvg.subi(g).muli(c.beta1).addi(g);
+        expAvg.subi(g).muli(k[3]).addi(g);
         try (NDArray gSq = scratch ? g.muli(g) : g.mul(g)) {
-            expAvgSq.muli(c.beta2).addi(gSq.muli(c.oneMinusBeta2));
+            expAvgSq.muli(k[4]).addi(gSq.muli(c.oneMinusBeta2));
         }
         try (NDArray denom = expAvgSq.sqrt(); NDArray q = expAvg.div(denom.divi(k[2]).addi(c.eps))) {
             p.subi(q.muli(k[1]));
@@ -297,19 +373,40 @@ public final class AdamW implements AutoCloseable {
         g.close();
     }
 
-    /** [1 − lr·wd, lr / (1 − β1ᵗ), √(1 − β2ᵗ)] as float32 0-d arrays (torch rounds its Python scalars the same way). */
-    private NDArray[] stepScalars(NDManager sub, Device d, double lr, long t) {
+    /**
+     * [1 − lr·wd, lr / (1 − β1ᵗ), √(1 − β2ᵗ), β1, β2] as float32 0-d arrays (torch rounds its Python scalars the same
+     * way), made on the device by a fill (no copy from the host, which would wait for the device). With
+     * {@code applyIf}: where it is false, the values that leave everything unchanged (1, 0, 1, 1, 1; the gradient is
+     * zeroed by the caller).
+     */
+    private NDArray[] stepScalars(NDManager sub, Device d, double lr, long t, NDArray applyIf) {
         double bc1 = 1 - Math.pow(settings.beta1(), t);
         double bc2 = 1 - Math.pow(settings.beta2(), t);
+        Constants c = constants(d);
         try (NDManager m = sub.newSubManager(d)) {
             NDArray[] out = {
-                m.create((float) (1 - lr * settings.weightDecay())),
-                m.create((float) (lr / bc1)),
-                m.create((float) Math.sqrt(bc2)),
+                m.full(new Shape(), (float) (1 - lr * settings.weightDecay()), DataType.FLOAT32, d),
+                m.full(new Shape(), (float) (lr / bc1), DataType.FLOAT32, d),
+                m.full(new Shape(), (float) Math.sqrt(bc2), DataType.FLOAT32, d),
+                c.beta1,
+                c.beta2,
             };
-            for (NDArray a : out) a.attach(sub);
+            if (applyIf != null) {
+                NDArray one = DeviceConstants.scalar(1f, d), zero = DeviceConstants.scalar(0f, d);
+                out[0] = where(applyIf, out[0], one);
+                out[1] = where(applyIf, out[1], zero);
+                out[3] = where(applyIf, out[3], one);
+                out[4] = where(applyIf, out[4], one);
+                for (int i = 0; i < out.length; i++) out[i].attach(sub); // each made here (on m or a constant's manager)
+            } else {
+                for (int i = 0; i < 3; i++) out[i].attach(sub);
+            }
             return out;
         }
+    }
+
+    private static NDArray where(NDArray condition, NDArray yes, NDArray no) {
+        return JniUtils.where((PtNDArray) condition, (PtNDArray) yes, (PtNDArray) no);
     }
 
     private Constants constants(Device d) {
@@ -328,7 +425,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Zeroes every parameter's gradient in place. */
     public void zeroGrad() {
-        Gradients.zero(params.values());
+        for (Group g : groups) g.views.zero();
     }
 
     /**

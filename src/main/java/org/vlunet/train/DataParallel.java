@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import org.vlunet.model.DeviceConstants;
 import org.vlunet.weights.StateDict;
 
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import java.util.concurrent.Future;
  * Data parallelism on one machine: one replica of the network per device, each batch split across them (the
  * first replicas take one sample more when it does not divide), each replica's L1 loss weighted by its share of
  * the batch so that the summed gradient is exactly the gradient of the whole batch's mean loss; the gradients
- * are summed onto the first replica, the optimizer updates that one only, and its weights are copied back to the
- * others. (DJL's multi-device trainer sums per-device gradients of per-device means and counts one optimizer
+ * are summed (one gather and add per replica, {@link #gradients()}), the optimizer updates the first replica
+ * only, and its weights are copied back to the others (one copy of the flat buffer per replica). (DJL's multi-device trainer sums per-device gradients of per-device means and counts one optimizer
  * update per device, which changes both the effective rate and the Adam step count.)
  *
  * <p>Replicas run in their own threads (PyTorch's grad mode is per thread, so each sets it), the first on the
@@ -37,6 +38,11 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
     private final List<Replica<M>> replicas;
     private final Restorer<M> restorer;
     private final List<List<Parameter>> params = new ArrayList<>();
+    /** Each replica's parameters as one buffer (null where they could not be) and its gradients. */
+    private final List<FlatParameters> flat = new ArrayList<>();
+    private final List<GradientViews> grads = new ArrayList<>();
+    /** Samples each replica took in the last pass (a replica without any contributes no gradient). */
+    private int[] lastCounts;
     private final LinkedHashMap<String, Parameter> primary;
     private final NDManager manager;
     private final ExecutorService pool;
@@ -54,6 +60,11 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
                 throw new IllegalArgumentException("replica on " + r.device() + " has other parameters than the first");
             }
             params.add(new ArrayList<>(p.values()));
+        }
+        for (int r = 0; r < replicas.size(); r++) {
+            List<Parameter> ps = params.get(r);
+            flat.add(FlatParameters.of(ps, replicas.get(r).device()));
+            grads.add(new GradientViews(ps, manager));
         }
         this.pool = replicas.size() == 1 ? null : Executors.newFixedThreadPool(replicas.size(), runnable -> {
             Thread t = new Thread(runnable, "vlunet-replica");
@@ -84,32 +95,83 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
 
     /** Zeroes every replica's gradients. */
     public void zeroGrad() {
-        for (List<Parameter> ps : params) Gradients.zero(ps);
+        for (GradientViews g : grads) g.zero();
     }
 
     /**
-     * Forward and backward over the batch: the gradient of the mean L1 loss over all its samples is left in the
-     * first replica's parameters (gradients must have been zeroed). Returns that loss.
+     * The gradient of the last pass's whole-batch loss, for the optimizer: the first replica's, plus each other
+     * replica's moved to the first one's device, in the first replica's parameter order.
+     */
+    public GradientSource gradients() {
+        if (replicas.size() == 1) return grads.get(0);
+        return new GradientSource() {
+            @Override
+            public void prepare() {
+                for (GradientViews g : grads) g.prepare();
+                for (int r = 1; r < grads.size(); r++) {
+                    for (int i = 0; i < grads.get(0).size(); i++) {
+                        if (grads.get(r).has(i) && !grads.get(0).has(i)) {
+                            throw new IllegalStateException("parameter " + params.get(0).get(i).getName()
+                                    + " has a gradient on replica " + r + " but not on the first");
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public boolean has(int i) {
+                return grads.get(0).has(i);
+            }
+
+            @Override
+            public NDArray gather(int first, int end, NDManager into) {
+                NDArray sum = grads.get(0).gather(first, end, into);
+                for (int r = 1; r < grads.size(); r++) {
+                    if (lastCounts != null && lastCounts[r] == 0) continue;
+                    try (NDManager tmp = into.newSubManager()) {
+                        NDArray g = grads.get(r).gather(first, end, tmp);
+                        sum.addi(g.toDevice(sum.getDevice(), false));
+                    }
+                }
+                return sum;
+            }
+        };
+    }
+
+    /**
+     * Forward and backward over the batch: the gradient of the mean L1 loss over all its samples is the sum of
+     * the replicas' gradients, {@link #gradients()} (gradients must have been zeroed). Returns that loss, read
+     * back from the device (which waits for the device; a training loop uses the other overload).
      */
     public double lossAndGradients(TrainBatch batch) {
+        try (NDManager sub = manager.newSubManager()) {
+            return lossAndGradients(batch, sub).getFloat();
+        }
+    }
+
+    /**
+     * As {@link #lossAndGradients(TrainBatch)}, leaving the loss on the first replica's device as a 0-d array on
+     * {@code into}: nothing waits for the device.
+     */
+    public NDArray lossAndGradients(TrainBatch batch, NDManager into) {
         int n = batch.size();
         int[] counts = split(n, replicas.size());
-        List<Future<Double>> futures = new ArrayList<>();
-        double loss = 0;
+        List<Future<NDArray>> futures = new ArrayList<>();
+        List<NDArray> losses = new ArrayList<>();
         int from = 0;
         for (int r = 0; r < replicas.size(); r++) {
             if (counts[r] == 0) continue;
             final int rr = r, a = from, b = from + counts[r];
             from = b;
             if (pool == null) {
-                loss += replicaStep(replicas.get(r), batch, a, b, n);
+                losses.add(replicaStep(replicas.get(r), batch, a, b, n, into));
             } else {
-                futures.add(pool.submit(() -> replicaStep(replicas.get(rr), batch, a, b, n)));
+                futures.add(pool.submit(() -> replicaStep(replicas.get(rr), batch, a, b, n, into)));
             }
         }
-        for (Future<Double> f : futures) {
+        for (Future<NDArray> f : futures) {
             try {
-                loss += f.get();
+                losses.add(f.get());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while replicas were computing", e);
@@ -119,60 +181,37 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
                 throw new IllegalStateException(e.getCause());
             }
         }
-        if (replicas.size() > 1) reduceGradients(counts);
+        lastCounts = counts;
+        NDArray loss = losses.get(0);
+        Device d0 = loss.getDevice();
+        for (int i = 1; i < losses.size(); i++) {
+            NDArray moved = losses.get(i).toDevice(d0, false);
+            loss = loss.add(moved);
+            loss.attach(into);
+        }
         return loss;
     }
 
-    private double replicaStep(Replica<M> r, TrainBatch batch, int a, int b, int n) {
+    /** This replica's rows [a, b) of the batch: forward, weighted L1 loss, backward. Returns the loss on {@code into}. */
+    private NDArray replicaStep(Replica<M> r, TrainBatch batch, int a, int b, int n, NDManager into) {
         Device d = r.device();
         try (NDManager sub = manager.newSubManager(d)) {
-            NDIndex rows = new NDIndex(a + ":" + b);
-            NDArray x = onto(batch.degraded().get(rows), d, sub);
-            NDArray y = onto(batch.clean().get(rows), d, sub);
-            NDArray c = onto(batch.clipInput().get(rows), d, sub);
+            NDArray[] xyc = batch.rows(a, b, d, sub); // one transfer for the three parts
             Gradients.record(false);
-            NDArray f = r.encoder().features(c);
+            NDArray f = r.encoder().features(xyc[2]);
             f.attach(sub);
             try {
                 Gradients.record(true);
-                NDArray out = restorer.restore(r.model(), x, f);
+                NDArray out = restorer.restore(r.model(), xyc[0], f);
                 out.attach(sub);
-                NDArray loss = out.sub(y).abs().mean();
+                NDArray loss = out.sub(xyc[1]).abs().mean();
                 // the replica's share of the whole batch's mean; one replica keeps torch's plain mean
-                if (b - a != n) loss = loss.mul((float) ((double) (b - a) / n));
+                if (b - a != n) loss = loss.mul(DeviceConstants.scalar((float) ((double) (b - a) / n), d));
                 Gradients.backward(loss);
-                return (double) loss.getFloat();
+                loss.attach(into);
+                return loss;
             } finally {
                 Gradients.record(false);
-            }
-        }
-    }
-
-    private static NDArray onto(NDArray hostSlice, Device d, NDManager sub) {
-        NDArray a = hostSlice.toDevice(d, false);
-        if (a != hostSlice) hostSlice.close();
-        a.attach(sub);
-        return a;
-    }
-
-    /** Adds the other replicas' gradients into the first's. */
-    private void reduceGradients(int[] counts) {
-        List<Parameter> first = params.get(0);
-        try (NDManager sub = manager.newSubManager(replicas.get(0).device())) {
-            for (int i = 0; i < first.size(); i++) {
-                NDArray g0 = Gradients.of(first.get(i), sub);
-                for (int r = 1; r < replicas.size(); r++) {
-                    if (counts[r] == 0) continue;
-                    NDArray g = Gradients.of(params.get(r).get(i), sub);
-                    if (g == null) continue;
-                    if (g0 == null) {
-                        throw new IllegalStateException("parameter " + first.get(i).getName()
-                                + " has a gradient on replica " + r + " but not on the first");
-                    }
-                    NDArray moved = g.toDevice(g0.getDevice(), false);
-                    moved.attach(sub);
-                    g0.addi(moved);
-                }
             }
         }
     }
@@ -183,6 +222,12 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
         for (int r = 1; r < replicas.size(); r++) {
             Device d = replicas.get(r).device();
             try (NDManager sub = manager.newSubManager(d)) {
+                if (flat.get(0) != null && flat.get(r) != null) { // one copy of the whole buffer
+                    NDArray moved = flat.get(0).buffer().toDevice(d, false);
+                    if (moved != flat.get(0).buffer()) moved.attach(sub);
+                    flat.get(r).buffer().set(ALL, moved);
+                    continue;
+                }
                 for (int i = 0; i < first.size(); i++) {
                     NDArray src = first.get(i).getArray();
                     NDArray dst = params.get(r).get(i).getArray();
@@ -210,6 +255,7 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
 
     @Override
     public void close() {
+        for (GradientViews g : grads) g.close();
         if (pool != null) pool.shutdownNow();
     }
 }

@@ -11,13 +11,17 @@ import ai.djl.nn.Parameter;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The trained parameters of one device as views into one contiguous float32 buffer, so that an optimizer updates
  * the whole model with a handful of native ops instead of a dozen per parameter (torch's "foreach" and fused
  * optimizers do the same). Each parameter keeps its shape, name and gradient; only its storage moves into the
- * buffer, once, before training. Values are copied, not changed.
+ * buffer, once, before training (a second call for the same parameters returns the same buffer). Values are
+ * copied, not changed.
  *
  * <p>DJL's {@code Parameter} lets its array be set only once, so the view is put in place through reflection; where
  * that is not possible (another DJL version, mixed dtypes) {@link #of} answers null and the optimizer works per
@@ -25,6 +29,10 @@ import java.util.List;
  */
 final class FlatParameters {
     private static final Field ARRAY = arrayField();
+    /** Which buffer (and place in it) each flattened parameter went to, so that flattening twice is a no-op. */
+    private static final Map<Parameter, Member> MEMBERS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private record Member(FlatParameters flat, int index) {}
 
     private final NDArray buffer;
     private final long[] offsets;
@@ -60,6 +68,8 @@ final class FlatParameters {
      */
     static FlatParameters of(List<Parameter> params, Device device) {
         if (ARRAY == null || params.isEmpty()) return null;
+        FlatParameters done = existing(params);
+        if (done != null) return done;
         for (Parameter p : params) {
             NDArray a = p.getArray();
             if (a.getDataType() != DataType.FLOAT32 || !a.getDevice().equals(device) || a.size() == 0) return null;
@@ -99,7 +109,20 @@ final class FlatParameters {
             // ARRAY was made accessible; unreachable unless a security manager forbids it
             throw new IllegalStateException("cannot place parameters into one buffer", e);
         }
-        return new FlatParameters(buffer, offsets, sizes);
+        FlatParameters flat = new FlatParameters(buffer, offsets, sizes);
+        for (int i = 0; i < params.size(); i++) MEMBERS.put(params.get(i), new Member(flat, i));
+        return flat;
+    }
+
+    /** The buffer these parameters, in this order, were already moved into, or null. */
+    private static FlatParameters existing(List<Parameter> params) {
+        Member first = MEMBERS.get(params.get(0));
+        if (first == null || first.flat().offsets.length != params.size()) return null;
+        for (int i = 0; i < params.size(); i++) {
+            Member m = MEMBERS.get(params.get(i));
+            if (m == null || m.flat() != first.flat() || m.index() != i) return null;
+        }
+        return first.flat();
     }
 
     /** {@code buffer[offset : offset + size]} shaped like {@code like}, sharing the buffer's storage. */

@@ -1,8 +1,13 @@
 package org.vlunet.train;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import org.vlunet.model.DeviceConstants;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -50,14 +55,26 @@ public final class TrainLoop<M extends Block> {
         void save(Position next, boolean epochEnd);
     }
 
-    /** @param maxSteps stop once the step counter reaches it (0: no limit) */
-    public record Settings(int saveEvery, int valEvery, long maxSteps) {
+    /**
+     * @param maxSteps stop once the step counter reaches it (0: no limit)
+     * @param lossReadEvery read the losses back from the device every this many steps (0: every step on the CPU,
+     *     where reading costs nothing, every {@value #GPU_LOSS_READ_EVERY} on a GPU, where each read waits for the
+     *     device to finish everything queued)
+     */
+    public record Settings(int saveEvery, int valEvery, long maxSteps, int lossReadEvery) {
         public Settings {
             if (saveEvery < 0) throw new TrainException("--save_every must be >= 0 (0: only at the end), got " + saveEvery);
             if (valEvery < 0) throw new TrainException("--val_every must be >= 0 (0: never), got " + valEvery);
             if (maxSteps < 0) throw new TrainException("--max_steps must be >= 0 (0: no limit), got " + maxSteps);
+            if (lossReadEvery < 0) throw new IllegalArgumentException("lossReadEvery must be >= 0, got " + lossReadEvery);
+        }
+
+        public Settings(int saveEvery, int valEvery, long maxSteps) {
+            this(saveEvery, valEvery, maxSteps, 0);
         }
     }
+
+    static final int GPU_LOSS_READ_EVERY = 16;
 
     /** Why the loop ended, and where. */
     /** {@code validationFailures}: validation images that could not be scored during the run (the run still failed). */
@@ -77,6 +94,15 @@ public final class TrainLoop<M extends Block> {
     private final TrainLog log;
     private final ProgressBar progress;
     private final StopSignal stop;
+    private final int lossReadEvery;
+    /** Losses still on the device, in step order, on {@link #pendingScope}. */
+    private final List<Pending> pending = new ArrayList<>();
+    private NDManager pendingScope;
+    private double lastLoss = Double.NaN;
+    private final long startNanos = System.nanoTime();
+
+    /** A step's loss not read yet, and what its log line needs. */
+    private record Pending(NDArray loss, Position pos, double lr, int batchSize, double seconds) {}
 
     public TrainLoop(Recipe recipe, Settings settings, DataParallel<M> model, AdamW optimizer, LrSchedule schedule,
                      NDManager manager, Checkpointer checkpointer, Validator validator, TrainLog log,
@@ -92,6 +118,8 @@ public final class TrainLoop<M extends Block> {
         this.log = log;
         this.progress = progress;
         this.stop = stop == null ? new StopSignal() : stop;
+        boolean gpu = model.replicas().stream().anyMatch(r -> r.device().isGpu());
+        this.lossReadEvery = settings.lossReadEvery() > 0 ? settings.lossReadEvery() : gpu ? GPU_LOSS_READ_EVERY : 1;
     }
 
     /**
@@ -104,16 +132,16 @@ public final class TrainLoop<M extends Block> {
             throw new IllegalStateException("schedule has " + schedule.stepsPerEpoch() + " steps per epoch, data " + perEpoch);
         }
         Position pos = start;
-        double lastLoss = Double.NaN;
-        long t0 = System.nanoTime();
         boolean epochOpen = false;
         while (pos.epoch() < recipe.epochs()) {
             if (settings.maxSteps() > 0 && pos.step() >= settings.maxSteps()) {
+                readLosses();
                 if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
                 checkpointer.save(pos, false);
                 return new Outcome(pos, Outcome.MAX_STEPS, lastLoss, validationFailures);
             }
             if (stop.requested()) {
+                readLosses();
                 if (epochOpen && progress != null) progress.endEpoch(schedule.rate(pos.step()));
                 checkpointer.save(pos, false);
                 return new Outcome(pos, Outcome.STOPPED, lastLoss, validationFailures);
@@ -132,12 +160,11 @@ public final class TrainLoop<M extends Block> {
                     throw new IllegalStateException("expected batch " + pos.index() + " of epoch " + pos.epoch()
                             + ", the data gave batch " + b.index() + " of epoch " + b.epoch());
                 }
-                lastLoss = step(b.batch(), lr, pos);
-                if (log != null) log.step(pos.epoch(), pos.step(), lastLoss, lr, (System.nanoTime() - t0) / 1e9);
-                if (progress != null) progress.step(lastLoss, lr, b.batch().size());
+                step(b.batch(), lr, pos);
             }
             Position next = pos.next(perEpoch);
             if (next.epoch() != pos.epoch()) {
+                readLosses();
                 epochOpen = false;
                 if (progress != null) progress.endEpoch(lr);
                 int done = next.epoch();
@@ -151,22 +178,61 @@ public final class TrainLoop<M extends Block> {
             }
             pos = next;
         }
+        readLosses();
         return new Outcome(pos, Outcome.DONE, lastLoss, validationFailures);
     }
 
-    /** One optimizer step on {@code batch}; returns the batch's mean L1 loss before the update. */
-    public double step(TrainBatch batch, double lr, Position pos) {
+    /**
+     * One optimizer step on {@code batch}. The loss (the batch's mean L1 before the update) stays on the device: the
+     * update is applied only if it is finite, decided there ({@link AdamW#step(double, GradientSource, double,
+     * NDArray)}), and it is read back with the next {@code lossReadEvery - 1} steps' (or sooner, before anything
+     * is saved or validated), when it is logged; a non-finite one then stops the run.
+     */
+    public void step(TrainBatch batch, double lr, Position pos) {
         model.zeroGrad();
-        double loss = model.lossAndGradients(batch);
-        if (!Double.isFinite(loss)) {
-            throw new TrainException("the loss is " + loss + " at epoch " + pos.epoch() + " batch " + pos.index()
-                    + " (step " + pos.step() + "): stopping without applying this update; the last checkpoint is intact"
-                    + " (a lower --lr or --grad_clip may help)");
+        if (pendingScope == null) pendingScope = manager.newSubManager();
+        NDArray loss = model.lossAndGradients(batch, pendingScope);
+        try (NDManager sub = manager.newSubManager(loss.getDevice())) {
+            NDArray zero = DeviceConstants.scalar(0f, loss.getDevice());
+            NDArray finite = loss.sub(loss).eq(zero); // x − x is 0 exactly when x is finite
+            finite.attach(sub);
+            optimizer.step(lr, model.gradients(), recipe.gradClip(), finite);
         }
-        if (recipe.gradClip() > 0) Gradients.clipGlobalNorm(model.parameters().values(), recipe.gradClip(), manager);
-        optimizer.step(lr);
         model.broadcast();
-        return loss;
+        pending.add(new Pending(loss, pos, lr, batch.size(), (System.nanoTime() - startNanos) / 1e9));
+        if (pending.size() >= lossReadEvery) readLosses();
+    }
+
+    /**
+     * Reads the losses still on the device (one wait for the device), logs them in order and returns the last;
+     * a non-finite one stops the run: its update was not applied, and nothing after the last checkpoint is saved.
+     */
+    public double readLosses() {
+        if (pending.isEmpty()) return lastLoss;
+        List<Pending> read = new ArrayList<>(pending);
+        pending.clear();
+        float[] values;
+        try (NDManager scope = pendingScope) {
+            pendingScope = null;
+            NDList losses = new NDList(read.size());
+            for (Pending p : read) losses.add(p.loss());
+            values = (losses.size() == 1 ? losses.get(0) : NDArrays.stack(losses)).toFloatArray();
+        }
+        for (int i = 0; i < read.size(); i++) {
+            Pending p = read.get(i);
+            double loss = values[i];
+            if (!Double.isFinite(loss)) {
+                int later = read.size() - 1 - i;
+                throw new TrainException("the loss is " + loss + " at epoch " + p.pos().epoch() + " batch " + p.pos().index()
+                        + " (step " + p.pos().step() + "): stopping without applying this update; the last checkpoint is intact"
+                        + (later > 0 ? " (" + later + " later step" + (later == 1 ? "" : "s") + " ran before it was read; none is saved)" : "")
+                        + " (a lower --lr or --grad_clip may help)");
+            }
+            if (log != null) log.step(p.pos().epoch(), p.pos().step(), loss, p.lr(), p.seconds());
+            if (progress != null) progress.step(loss, p.lr(), p.batchSize());
+            lastLoss = loss;
+        }
+        return lastLoss;
     }
 
     private void validate(int epoch, long step) {

@@ -275,25 +275,38 @@ class AdamWTest {
     }
 
     @Test
-    void clipGlobalNormScalesLikeTorch() {
+    void clippingInTheStepScalesLikeTorch() {
+        // grads: w = A (b·w term is 0), tiny = TA; clip_grad_norm_ scales both by maxNorm / (norm + 1e-6)
+        double norm = 0;
+        for (double x : A) norm += x * x;
+        for (double x : TA) norm += x * x;
+        norm = Math.sqrt(norm);
+        double coef = 1.0 / (norm + 1e-6);
+        double[] clipped = stepAfter(1.0, 1.0), scaledByHand = stepAfter(coef, 0), free = stepAfter(1.0, 0);
+        for (int i = 0; i < clipped.length; i++) {
+            assertEquals(scaledByHand[i], clipped[i], 1e-7, "clipped at norm 1: element " + i);
+        }
+        assertArrayEquals(free, stepAfter(1.0, 10.0), 0.0, "below the limit nothing changes");
+        assertTrue(Math.abs(free[0] - clipped[0]) > 1e-4, "clipping changed the update");
+    }
+
+    /** The toy's w after one AdamW step (lr 1, weight decay 0) on its gradients times {@code scale}, clipped at {@code maxNorm}. */
+    private static double[] stepAfter(double scale, double maxNorm) {
         try (NDManager m = NDManager.newBaseManager()) {
             Toy toy = new Toy().initialize(m);
             set(toy.w, new double[6]);
-            backward(toy, m);
-            // grads: w = A (b·w term is 0), tiny = TA
-            double norm = 0;
-            for (double x : A) norm += x * x;
-            for (double x : TA) norm += x * x;
-            norm = Math.sqrt(norm);
-            var params = StateDict.parameters(toy).values();
-            assertEquals(norm, Gradients.clipGlobalNorm(params, 1.0, m), 1e-6);
-            double coef = 1.0 / (norm + 1e-6);
-            try (NDManager sub = m.newSubManager()) {
-                float[] g = Gradients.of(toy.w, sub).toFloatArray();
-                for (int i = 0; i < 6; i++) assertEquals(A[i] * coef, g[i], 1e-6);
-                assertEquals(null, Gradients.of(toy.unused, sub));
+            // a large epsilon keeps the update far from sign(g), so that scaling the gradient shows
+            try (AdamW opt = new AdamW(StateDict.parameters(toy), new AdamW.Settings(0.9, 0.999, 1.0, 0), m)) {
+                backward(toy, m);
+                if (scale != 1.0) {
+                    try (NDManager sub = m.newSubManager()) {
+                        Gradients.of(toy.w, sub).muli((float) scale);
+                        Gradients.of(toy.tiny, sub).muli((float) scale);
+                    }
+                }
+                opt.step(1.0, null, maxNorm);
+                return values(toy.w);
             }
-            assertEquals(1.0, Gradients.clipGlobalNorm(params, 10.0, m), 1e-5, "below the limit nothing changes");
         }
     }
 }

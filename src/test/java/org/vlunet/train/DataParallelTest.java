@@ -53,13 +53,16 @@ class DataParallelTest {
                     }
                     if (s == 0) {
                         try (NDManager gm = m.newSubManager()) {
-                            for (Map.Entry<String, Parameter> e : dp.parameters().entrySet()) {
-                                NDArray g = Gradients.of(e.getValue(), gm);
-                                grads.put(e.getKey(), g == null ? null : g.toFloatArray());
+                            GradientSource summed = dp.gradients();
+                            summed.prepare();
+                            int i = 0;
+                            for (String key : dp.parameters().keySet()) {
+                                grads.put(key, summed.has(i) ? summed.gather(i, i + 1, gm).toFloatArray() : null);
+                                i++;
                             }
                         }
                     }
-                    opt.step(0.01);
+                    opt.step(0.01, dp.gradients(), 0);
                     dp.broadcast();
                     assertTrue(dp.inSync(), "replicas equal after the broadcast");
                 }

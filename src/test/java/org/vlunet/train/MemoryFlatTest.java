@@ -35,8 +35,7 @@ class MemoryFlatTest {
                                 step.randomUniform(0, 1, new Shape(2, 3, 224, 224)), new int[2]);
                         dp.zeroGrad();
                         dp.lossAndGradients(b);
-                        Gradients.clipGlobalNorm(dp.parameters().values(), 1.0, m);
-                        opt.step(1e-3);
+                        opt.step(1e-3, dp.gradients(), 1.0);
                         dp.broadcast();
                     }
                     live.add(m.getManagedArrays().size());

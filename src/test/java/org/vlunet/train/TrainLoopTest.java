@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -207,6 +208,33 @@ class TrainLoopTest {
                 TrainException e = assertThrows(TrainException.class, () -> loop.step(b, 0.1, Position.START));
                 assertTrue(e.getMessage().contains("loss is NaN"), e.getMessage());
                 assertArrayEquals(before, net.conv1.getArray().toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void lossesReadLateStillGuardEveryUpdate() {
+        // as on a GPU: losses are read every 3 steps; a NaN loss's update is skipped on the device, and the read stops the run
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ToyNet net = new ToyNet(D).initialize(m);
+            try (DataParallel<ToyNet> dp = new DataParallel<>(List.of(new DataParallel.Replica<>(net, Device.cpu(), f -> f.duplicate())),
+                    ToyNet::forward, m);
+                 AdamW opt = new AdamW(dp.parameters(), RECIPE.adamW(), m)) {
+                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 0, 0, 3), dp, opt,
+                        new LrSchedule(0.1, 0, 1, 3), m, (p, e) -> {}, null, null, null, null);
+                TrainBatch good = new TrainBatch(m.randomUniform(0, 1, new Shape(1, 3, 8, 8)), m.zeros(new Shape(1, 3, 8, 8)),
+                        m.ones(new Shape(1, D)), new int[1]);
+                TrainBatch bad = new TrainBatch(m.full(new Shape(1, 3, 8, 8), Float.NaN), m.zeros(new Shape(1, 3, 8, 8)),
+                        m.ones(new Shape(1, D)), new int[1]);
+                Position p0 = Position.START, p1 = p0.next(3), p2 = p1.next(3);
+                loop.step(good, 0.1, p0);
+                float[] before = net.conv1.getArray().toFloatArray();
+                loop.step(bad, 0.1, p1); // not read yet: no exception
+                assertArrayEquals(before, net.conv1.getArray().toFloatArray(), "the NaN step changed no weight");
+                TrainException e = assertThrows(TrainException.class, () -> loop.step(good, 0.1, p2));
+                assertTrue(e.getMessage().contains("loss is NaN at epoch 0 batch 1 (step 1)"), e.getMessage());
+                assertTrue(e.getMessage().contains("1 later step ran before it was read"), e.getMessage());
+                assertTrue(Double.isFinite(loop.readLosses()), "nothing left pending; the last finite loss stays");
             }
         }
     }

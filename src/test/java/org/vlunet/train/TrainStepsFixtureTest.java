@@ -69,7 +69,7 @@ class TrainStepsFixtureTest {
                 for (int k = 0; k < 3; k++) {
                     dp.zeroGrad();
                     got[k] = dp.lossAndGradients(batch);
-                    opt.step(2e-4);
+                    opt.step(2e-4, dp.gradients(), 0);
                     dp.broadcast();
                 }
                 try (NDManager s = m.newSubManager()) {
