@@ -57,6 +57,12 @@ public final class Checkpoint {
         return new Checkpoint(null, "in memory", backbone, clip, adapter, config, null, prompts, provenance, Map.of(), List.of());
     }
 
+    /** CLIP and/or DA adapters made in memory (e.g. a fine-tuned adapter), with CLIP's configuration. */
+    public static Checkpoint ofEncoder(Map<String, HostTensor> clip, Map<String, HostTensor> adapter, ClipConfig clipConfig,
+                                       List<String> prompts, Provenance provenance) {
+        return new Checkpoint(null, "in memory", Map.of(), clip, adapter, null, clipConfig, prompts, provenance, Map.of(), List.of());
+    }
+
     /** Its CLIP and DA adapters alone (a whole model read for its encoder: the restoration network is left out). */
     public Checkpoint encoderOnly() {
         return new Checkpoint(path, kind, Map.of(), clip, adapter, null, clipConfig, prompts, provenance, details, ignored);
