@@ -363,7 +363,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         return Checkpoint.of(StateDict.save(net), StateDict.save(encoder.clip()), adapter, config, p, provenance);
     }
 
-    /** Writes the whole model in our format ({@link ModelWriter}), atomically. */
+    /** Writes the whole model in our format through {@link ModelWriter}, atomically. */
     public void save(Path file, Provenance provenance) {
         ModelWriter.write(file, toCheckpoint(provenance), provenance);
     }

@@ -393,7 +393,7 @@ public final class AdapterFinetuner {
     /** Where the adapter goes after each epoch: its weights under the authors' keys and the file's {@link #metadata}. */
     @FunctionalInterface
     public interface Output {
-        void write(Map<String, HostTensor> adapter, Map<String, String> metadata) throws IOException;
+        void write(Map<String, HostTensor> adapter, Map<String, String> metadata);
     }
 
     /**
