@@ -8,7 +8,7 @@ import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReader;
 import org.vlunet.checkpoint.Provenance;
 import org.vlunet.checkpoint.ReferenceLayout;
-import org.vlunet.checkpoint.VluNetFormat;
+import org.vlunet.checkpoint.ModelWriter;
 import org.vlunet.clip.ClipPreprocessor;
 import org.vlunet.clip.ClipTokenizer;
 import org.vlunet.clip.DegradationEncoder;
@@ -363,9 +363,9 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         return Checkpoint.of(StateDict.save(net), StateDict.save(encoder.clip()), adapter, config, p, provenance);
     }
 
-    /** Writes the whole model in our format ({@link VluNetFormat}), atomically. */
+    /** Writes the whole model in our format through {@link ModelWriter}, atomically. */
     public void save(Path file, Provenance provenance) {
-        VluNetFormat.write(file, toCheckpoint(provenance), provenance);
+        ModelWriter.write(file, toCheckpoint(provenance), provenance);
     }
 
     @Override

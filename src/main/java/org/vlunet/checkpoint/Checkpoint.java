@@ -6,6 +6,7 @@ import org.vlunet.config.ModelConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
 import org.vlunet.weights.HostTensor;
+import org.vlunet.weights.StateDict;
 import org.vlunet.weights.WeightsException;
 
 import java.nio.file.Path;
@@ -54,6 +55,12 @@ public final class Checkpoint {
     public static Checkpoint of(Map<String, HostTensor> backbone, Map<String, HostTensor> clip, Map<String, HostTensor> adapter,
                                 VluNetConfig config, List<String> prompts, Provenance provenance) {
         return new Checkpoint(null, "in memory", backbone, clip, adapter, config, null, prompts, provenance, Map.of(), List.of());
+    }
+
+    /** CLIP and/or DA adapters made in memory (e.g. a fine-tuned adapter), with CLIP's configuration. */
+    public static Checkpoint ofEncoder(Map<String, HostTensor> clip, Map<String, HostTensor> adapter, ClipConfig clipConfig,
+                                       List<String> prompts, Provenance provenance) {
+        return new Checkpoint(null, "in memory", Map.of(), clip, adapter, null, clipConfig, prompts, provenance, Map.of(), List.of());
     }
 
     /** Its CLIP and DA adapters alone (a whole model read for its encoder: the restoration network is left out). */
@@ -216,15 +223,21 @@ public final class Checkpoint {
                 : model != null ? defaultClasses(model.deDim()) : null;
 
         List<String> problems = new ArrayList<>();
-        if (hasBackbone()) compare("backbone", ReferenceLayout.backbone(model), backbone, problems);
-        if (hasClip()) {
-            if (clipCfg == null) throw new WeightsException(where + ": no CLIP configuration");
-            compare("clip", ReferenceLayout.clip(clipCfg), clip, problems);
-        }
-        if (!adapter.isEmpty()) {
-            long e = clipCfg != null ? clipCfg.embedDim() : model != null ? model.degradationDim()
-                    : adapter.values().iterator().next().shape()[0];
-            compare("adapter", ReferenceLayout.adapter(e, hasImageAdapter(), hasTextAdapter()), adapter, problems);
+        try {
+            if (hasBackbone()) compare("backbone", ReferenceLayout.backbone(model), backbone, problems);
+            if (hasClip()) {
+                if (clipCfg == null) throw new WeightsException(where + ": no CLIP configuration");
+                LinkedHashMap<String, long[]> expected = ReferenceLayout.clip(clipCfg);
+                if (!clip.containsKey("logit_scale")) expected.remove("logit_scale"); // unused by VLU-Net: may be absent
+                compare("clip", expected, clip, problems);
+            }
+            if (!adapter.isEmpty()) {
+                long e = clipCfg != null ? clipCfg.embedDim() : model != null ? model.degradationDim()
+                        : adapter.values().iterator().next().shape()[0];
+                compare("adapter", ReferenceLayout.adapter(e, hasImageAdapter(), hasTextAdapter()), adapter, problems);
+            }
+        } catch (ConfigException e) { // shapes inferred from a file that make no valid network
+            throw new WeightsException(where + ": " + e.getMessage());
         }
         if (!problems.isEmpty()) {
             String hintText = "";
@@ -257,28 +270,9 @@ public final class Checkpoint {
         return Degradation.clipPromptOrder().stream().filter(d -> classes.contains(d.key)).map(d -> d.prompt).toList();
     }
 
-    private static final int LIST_AT_MOST = 8;
-
-    /** Appends what differs between expected and actual shapes; logit_scale (unused) may be absent. */
     private static void compare(String part, Map<String, long[]> expected, Map<String, HostTensor> actual, List<String> out) {
-        List<String> mismatched = new ArrayList<>(), missing = new ArrayList<>(), unexpected = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            HostTensor t = actual.get(e.getKey());
-            if (t == null) {
-                if (!e.getKey().equals("logit_scale")) missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
-            } else if (!Arrays.equals(t.shape(), e.getValue())) {
-                mismatched.add(e.getKey() + ": file " + Arrays.toString(t.shape()) + " vs config " + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String k : actual.keySet()) if (!expected.containsKey(k)) unexpected.add(k + " " + Arrays.toString(actual.get(k).shape()));
-        if (!mismatched.isEmpty()) out.add(part + ": " + mismatched.size() + " shape mismatch(es): " + list(mismatched));
-        if (!missing.isEmpty()) out.add(part + ": " + missing.size() + " missing key(s): " + list(missing));
-        if (!unexpected.isEmpty()) out.add(part + ": " + unexpected.size() + " unexpected key(s): " + list(unexpected));
-    }
-
-    private static String list(List<String> items) {
-        if (items.size() <= LIST_AT_MOST) return String.join(", ", items);
-        return String.join(", ", items.subList(0, LIST_AT_MOST)) + ", … and " + (items.size() - LIST_AT_MOST) + " more";
+        StateDict.Report r = StateDict.compare(expected, actual, "config");
+        if (!r.clean()) out.add(r.describe(part + ": "));
     }
 
     /** Parameter counts per part (backbone, clip, image adapter, text adapter), for reports. */

@@ -1,5 +1,8 @@
 package org.vlunet.checkpoint;
 
+import org.vlunet.config.ClipConfig;
+import org.vlunet.config.ConfigException;
+import org.vlunet.config.VluNetConfig;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.Safetensors;
 import org.vlunet.weights.WeightsException;
@@ -60,7 +63,18 @@ public final class CheckpointReader {
             LinkedHashMap<String, Safetensors.Entry> entries = new LinkedHashMap<>(f.entries());
             PartMapping.Split<Safetensors.Entry> s = PartMapping.split(entries);
             String kind = !s.clip().isEmpty() && s.backbone().isEmpty() && s.adapter().isEmpty() ? "open_clip safetensors" : "safetensors state dict";
-            return build(file, kind, s, e -> f.read(e.name()), new LinkedHashMap<>());
+            return build(file, kind, s, e -> f.read(e.name()), new LinkedHashMap<>(), storedClipConfig(file, f.metadata()));
+        }
+    }
+
+    /** The configuration an open_clip-layout file written by {@link ModelWriter#openClip} carries, or null. */
+    private static ClipConfig storedClipConfig(Path file, Map<String, String> metadata) {
+        String json = metadata.get(ModelWriter.CLIP_CONFIG);
+        if (json == null) return null;
+        try {
+            return VluNetConfig.JSON.readValue(json, ClipConfig.class).validate();
+        } catch (IOException | ConfigException e) {
+            throw new WeightsException(file + ": unreadable " + ModelWriter.CLIP_CONFIG + " metadata (" + e.getMessage() + ")");
         }
     }
 
@@ -96,12 +110,12 @@ public final class CheckpointReader {
             }
             LinkedHashMap<String, TorchTensor> tensors = new LinkedHashMap<>();
             dict.forEach((k, v) -> { if (v instanceof TorchTensor t) tensors.put(String.valueOf(k), t); });
-            return build(file, kind, PartMapping.split(tensors), TorchTensor::read, details);
+            return build(file, kind, PartMapping.split(tensors), TorchTensor::read, details, null);
         }
     }
 
     private static <T> Checkpoint build(Path file, String kind, PartMapping.Split<T> s, java.util.function.Function<T, HostTensor> read,
-                                        LinkedHashMap<String, String> details) {
+                                        LinkedHashMap<String, String> details, ClipConfig clipConfig) {
         if (s.backbone().isEmpty() && s.clip().isEmpty() && s.clipCopy().isEmpty() && s.adapter().isEmpty()) {
             throw new WeightsException(file + ": holds no backbone, CLIP or adapter weights (keys such as "
                     + String.join(", ", s.ignored().subList(0, Math.min(5, s.ignored().size()))) + ")");
@@ -113,7 +127,7 @@ public final class CheckpointReader {
         s.clipCopy().forEach((k, v) -> { if (!clip.containsKey(k)) clip.put(k, read.apply(v)); });
         s.adapter().forEach((k, v) -> adapter.put(k, read.apply(v)));
         if (!s.ignored().isEmpty()) details.put("ignored keys", String.valueOf(s.ignored().size()));
-        return new Checkpoint(file, kind, backbone, clip, adapter, null, null, null, null, details, s.ignored());
+        return new Checkpoint(file, kind, backbone, clip, adapter, null, clipConfig, null, null, details, s.ignored());
     }
 
     private static String keys(Map<?, ?> m) {

@@ -29,7 +29,7 @@ public final class Conversion {
             throw new WeightsException(e.getMessage(), e);
         }
         Checkpoint ck = CheckpointReader.read(sources).resolve(config);
-        VluNetFormat.write(output, ck, provenance(ck, sources));
+        ModelWriter.write(output, ck, provenance(ck, sources));
         return ck;
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Our checkpoint format: one safetensors file that needs nothing beside it.
+ * Our checkpoint format: one safetensors file that needs nothing beside it (written by {@link ModelWriter}).
  * <ul>
  * <li>tensors: the backbone under its reference keys ({@code patch_embed.proj.weight}, ...), CLIP under
  * {@code clip.} + its open_clip key ({@code clip.visual.conv1.weight}, ...), the adapters under their own keys
@@ -35,22 +35,30 @@ public final class VluNetFormat {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Writes {@code ck} (normally resolved, so that its configuration is known) atomically. */
-    public static void write(Path file, Checkpoint ck, Provenance provenance) {
-        Map<String, String> meta = new LinkedHashMap<>();
+    /**
+     * The metadata of {@code ck} in this format ({@code provenance}, or else the checkpoint's own); {@code extra} keys
+     * come first and the format's own keys replace any of the same name.
+     */
+    static Map<String, String> metadata(Checkpoint ck, Provenance provenance, Map<String, String> extra) {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("format", FORMAT);
         meta.put("format_version", VERSION);
+        if (ck.config() != null) meta.put("config", ck.config().toJson());
+        else if (ck.clipConfig() != null) meta.put("clip_config", json(ck.clipConfig()));
+        if (ck.config() != null && ck.config().degradations() != null) meta.put("classes", json(ck.config().degradations()));
+        if (ck.prompts() != null) meta.put("prompts", json(ck.prompts()));
+        meta.put("parts", String.join(",", ck.parts()));
+        Provenance p = provenance != null ? provenance : ck.provenance();
+        if (p != null) meta.put("provenance", p.toJson());
+        return meta;
+    }
+
+    /** Compact JSON, as every metadata value of these files is written. */
+    static String json(Object value) {
         try {
-            if (ck.config() != null) meta.put("config", ck.config().toJson());
-            else if (ck.clipConfig() != null) meta.put("clip_config", JSON.writeValueAsString(ck.clipConfig()));
-            if (ck.config() != null && ck.config().degradations() != null) meta.put("classes", JSON.writeValueAsString(ck.config().degradations()));
-            if (ck.prompts() != null) meta.put("prompts", JSON.writeValueAsString(ck.prompts()));
-            meta.put("parts", String.join(",", ck.parts()));
-            Provenance p = provenance != null ? provenance : ck.provenance();
-            if (p != null) meta.put("provenance", p.toJson());
-            Safetensors.write(file, ck.tensors(), meta);
+            return JSON.writeValueAsString(value);
         } catch (IOException e) {
-            throw new WeightsException(file + ": cannot write (" + e.getMessage() + ")", e);
+            throw new IllegalStateException(e);
         }
     }
 

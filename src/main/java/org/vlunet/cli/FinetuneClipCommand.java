@@ -194,8 +194,8 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                 encoder.loadClip(clipTensors, "CLIP weights " + clipSource);
                 meta.put("clip_weights", randomClip ? "random CLIP " + clipSource : clipSource.toString());
             } else {
-                encoder.saveCheckpoint(randomClipFile, true, false, null,
-                        Provenance.now("finetune-clip --random_clip", null, null, null, "randomly initialised CLIP for experiments, seed " + seed), null);
+                org.vlunet.checkpoint.ModelWriter.write(randomClipFile, Checkpoint.ofEncoder(org.vlunet.weights.StateDict.save(encoder.clip()), Map.of(), clipConfig, null,
+                        Provenance.now("finetune-clip --random_clip", null, null, null, "randomly initialised CLIP for experiments, seed " + seed)), null);
                 meta.put("clip_weights", "random CLIP " + randomClipFile);
                 out.println("random CLIP (experiments only) saved to " + randomClipFile);
             }
@@ -209,7 +209,8 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                 tuner.resume(state);
                 out.printf("resuming from %s after epoch %d%n", state, tuner.epochsDone());
             }
-            tuner.run(output, state, meta);
+            tuner.run((weights, m) -> org.vlunet.checkpoint.ModelWriter.write(output, Checkpoint.ofEncoder(Map.of(), weights, encoder.config(), tuner.prompts(),
+                    Provenance.now("finetune-clip", (long) tuner.epochsDone(), tuner.steps(), m.get("clip_weights"), null)), null, m), state, meta);
             out.printf("wrote %s (DA adapter, classes %s) and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state);
         }
         return 0;

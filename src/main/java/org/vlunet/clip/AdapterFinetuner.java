@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import org.vlunet.checkpoint.Provenance;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
 import org.vlunet.data.RgbImage;
@@ -101,6 +100,11 @@ public final class AdapterFinetuner {
 
     public int epochsDone() {
         return epochsDone;
+    }
+
+    /** Optimizer steps taken so far. */
+    public long steps() {
+        return adam.steps();
     }
 
     public Settings settings() {
@@ -318,23 +322,13 @@ public final class AdapterFinetuner {
 
     // ---- outputs and resumable state --------------------------------------------------------------------
 
-    /** What the adapter file says about itself besides VluNetFormat's keys: classes in logit order, epochs, metrics. */
+    /** What the adapter file says about itself besides its format's keys: classes in logit order, epochs, and {@code extra}. */
     public Map<String, String> metadata(Map<String, String> extra) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("classes", json(order.stream().map(d -> d.key).toList()));
         m.put("epochs", Integer.toString(epochsDone));
         if (extra != null) m.putAll(extra);
         return m;
-    }
-
-    /**
-     * The adapter in the project's checkpoint format (readable by every command; CLIP not included), with the
-     * prompts, the classes in logit order, and {@code extra} ("clip_weights" names the CLIP it was trained on).
-     */
-    public void saveAdapter(Path output, Map<String, String> extra) throws IOException {
-        String source = extra != null ? extra.get("clip_weights") : null;
-        Provenance p = Provenance.now("finetune-clip", (long) epochsDone, adam.steps(), source, null);
-        encoder.saveCheckpoint(output, false, true, prompts(), p, metadata(extra));
     }
 
     /** Adapter, Adam moments and progress, to continue later with {@link #resume}. */
@@ -396,11 +390,17 @@ public final class AdapterFinetuner {
         }
     }
 
+    /** Where the adapter goes after each epoch: its weights under the authors' keys and the file's {@link #metadata}. */
+    @FunctionalInterface
+    public interface Output {
+        void write(Map<String, HostTensor> adapter, Map<String, String> metadata);
+    }
+
     /**
-     * Trains the remaining epochs, writing the adapter to {@code output} and the state to {@code state} after
-     * each (both atomically).
+     * Trains the remaining epochs, handing the adapter to {@code output} and writing the state to {@code state}
+     * (atomically) after each.
      */
-    public List<EpochReport> run(Path output, Path state, Map<String, String> extra) throws IOException {
+    public List<EpochReport> run(Output output, Path state, Map<String, String> extra) throws IOException {
         List<EpochReport> reports = new ArrayList<>();
         while (epochsDone < settings.epochs()) {
             EpochReport r = trainEpoch();
@@ -414,7 +414,7 @@ public final class AdapterFinetuner {
                 meta.put("heldout_accuracy", Double.toString(r.heldOut().accuracy()));
                 meta.put("heldout_images", Integer.toString(r.heldOut().images()));
             }
-            saveAdapter(output, meta);
+            output.write(StateDict.save(encoder.adapter()), metadata(meta));
             if (state != null) saveState(state, meta);
         }
         return reports;

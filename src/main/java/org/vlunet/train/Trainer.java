@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReader;
 import org.vlunet.checkpoint.Provenance;
-import org.vlunet.checkpoint.VluNetFormat;
+import org.vlunet.checkpoint.ModelWriter;
 import org.vlunet.clip.ClipPreprocessor;
 import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.config.ModelConfig;
@@ -251,7 +251,7 @@ public final class Trainer {
                 meta.put("devices", plan.devices().toString());
                 meta.put(ENCODER_DIGEST, encoderDigest(w));
                 Checkpoints<VluNet> ck = new Checkpoints<>(o.checkpointDir(), "vlunet.safetensors",
-                        (target, next) -> VluNetFormat.write(target, Checkpoint.of(StateDict.save(first), clipTensors, adapterTensors,
+                        (target, next) -> ModelWriter.write(target, Checkpoint.of(StateDict.save(first), clipTensors, adapterTensors,
                                 config, w.prompts(), Provenance.now("train", (long) next.epoch(), next.step(), o.name(),
                                         "recipe " + TrainState.JSON.writeValueAsString(recipe))), null),
                         dp, opt, config, recipe, perEpoch, meta, log);

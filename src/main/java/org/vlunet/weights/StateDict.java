@@ -38,42 +38,70 @@ public final class StateDict {
                 ? djlName.substring(2) : djlName;
     }
 
-    /** What a load found: keys the model wants but the tensors lack, extra keys, and shape differences. */
+    /** Every parameter's shape under its reference key, in registration order (nothing need be allocated). */
+    public static LinkedHashMap<String, long[]> shapes(Block root) {
+        LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
+        parameters(root).forEach((k, p) -> out.put(k, p.getShape().getShape()));
+        return out;
+    }
+
+    private static final int LIST_AT_MOST = 8;
+
+    /**
+     * What differs between the shapes a layout expects and the tensors given: keys the layout wants but the
+     * tensors lack, extra keys, and shape differences, each with its shape.
+     */
     public record Report(List<String> missing, List<String> unexpected, List<String> mismatched) {
         public boolean clean() {
             return missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty();
         }
 
-        /** One line listing every problem. */
+        /** One line listing the problems (at most eight of each kind). */
         public String describe() {
+            return describe("");
+        }
+
+        /** As {@link #describe()}, every kind of problem preceded by {@code part} (e.g. "clip: "). */
+        public String describe(String part) {
             List<String> parts = new ArrayList<>();
-            if (!mismatched.isEmpty()) parts.add(mismatched.size() + " shape mismatch(es): " + String.join("; ", mismatched));
-            if (!missing.isEmpty()) parts.add(missing.size() + " missing key(s): " + String.join(", ", missing));
-            if (!unexpected.isEmpty()) parts.add(unexpected.size() + " unexpected key(s): " + String.join(", ", unexpected));
+            if (!mismatched.isEmpty()) parts.add(part + mismatched.size() + " shape mismatch(es): " + list(mismatched));
+            if (!missing.isEmpty()) parts.add(part + missing.size() + " missing key(s): " + list(missing));
+            if (!unexpected.isEmpty()) parts.add(part + unexpected.size() + " unexpected key(s): " + list(unexpected));
             return String.join(" | ", parts);
         }
+
+        private static String list(List<String> items) {
+            if (items.size() <= LIST_AT_MOST) return String.join(", ", items);
+            return String.join(", ", items.subList(0, LIST_AT_MOST)) + ", … and " + (items.size() - LIST_AT_MOST) + " more";
+        }
+    }
+
+    /**
+     * The one shape comparison: {@code expected} (a model's or a configuration's layout, named by {@code against}
+     * in the messages: "file [..] vs model [..]") with {@code tensors}.
+     */
+    public static Report compare(Map<String, long[]> expected, Map<String, HostTensor> tensors, String against) {
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            HostTensor t = tensors.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
+            } else if (!Arrays.equals(t.shape(), e.getValue())) {
+                mismatched.add(e.getKey() + ": file " + Arrays.toString(t.shape()) + " vs " + against + " " + Arrays.toString(e.getValue()));
+            }
+        }
+        tensors.forEach((k, t) -> { if (!expected.containsKey(k)) unexpected.add(k + " " + Arrays.toString(t.shape())); });
+        return new Report(missing, unexpected, mismatched);
     }
 
     /** Compares tensors with the model without loading anything. */
     public static Report check(Block root, Map<String, HostTensor> tensors) {
-        Map<String, Parameter> params = parameters(root);
-        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            HostTensor t = tensors.get(e.getKey());
-            if (t == null) {
-                missing.add(e.getKey() + " " + Arrays.toString(e.getValue().getShape().getShape()));
-            } else if (!Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
-                mismatched.add(e.getKey() + ": file " + Arrays.toString(t.shape()) + " vs model "
-                        + Arrays.toString(e.getValue().getShape().getShape()));
-            }
-        }
-        for (String k : tensors.keySet()) if (!params.containsKey(k)) unexpected.add(k);
-        return new Report(missing, unexpected, mismatched);
+        return compare(shapes(root), tensors, "model");
     }
 
     /**
      * Copies tensors into the model's parameters (which must be initialised). Strict: any missing key, unexpected
-     * key or shape mismatch fails the whole load, listing all of them, and nothing is changed. Not strict:
+     * key or shape mismatch fails the whole load, listing them, and nothing is changed. Not strict:
      * matching keys load and the report says what did not.
      */
     public static Report load(Block root, Map<String, HostTensor> tensors, boolean strict, String what) {

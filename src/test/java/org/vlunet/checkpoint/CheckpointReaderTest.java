@@ -105,7 +105,7 @@ class CheckpointReaderTest {
         Checkpoint ck = CheckpointReader.read(Fixtures.path("e2e_tiny/model.ckpt")).resolve(tinyConfig());
         Path out = dir.resolve("tiny.safetensors");
         Provenance p = Provenance.now("convert", 150L, 2980L, "model.ckpt", "Lightning epoch=149");
-        VluNetFormat.write(out, ck, p);
+        ModelWriter.write(out, ck, p);
         try (Safetensors f = Safetensors.open(out)) {
             assertEquals(VluNetFormat.FORMAT, f.metadata().get("format"));
             assertTrue(f.contains("patch_embed.proj.weight") && f.contains("clip.visual.conv1.weight")
@@ -130,7 +130,7 @@ class CheckpointReaderTest {
     void metadataClassesMustFitTheNetwork() throws IOException {
         Checkpoint ck = CheckpointReader.read(Fixtures.path("e2e_tiny/model.ckpt")).resolve(tinyConfig());
         Path good = dir.resolve("tiny.safetensors");
-        VluNetFormat.write(good, ck, null);
+        ModelWriter.write(good, ck, null);
         Map<String, String> meta;
         Map<String, HostTensor> tensors;
         try (Safetensors f = Safetensors.open(good)) {

@@ -170,7 +170,8 @@ class FinetuneClipCommandTest {
         makeData(data);
         Path clip = tmp.resolve("clip.safetensors"), bad = tmp.resolve("nan_clip.safetensors");
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            org.vlunet.clip.DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m).saveClip(clip, null);
+            var enc = org.vlunet.clip.DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m);
+            org.vlunet.checkpoint.ModelWriter.openClip(clip, org.vlunet.weights.StateDict.save(enc.clip()), enc.config(), null);
         }
         Map<String, org.vlunet.weights.HostTensor> t = new java.util.LinkedHashMap<>(Safetensors.readAll(clip));
         Map<String, String> meta;

@@ -34,8 +34,8 @@ class ClipParityTest {
         manager = NDManager.newBaseManager();
         ClipConfig cfg = configOfFixture();
         encoder = DegradationEncoder.create(cfg, manager);
-        encoder.loadClip(Fixtures.path("clip_tiny_clip.safetensors"));
-        encoder.loadAdapter(Fixtures.path("clip_tiny_adapter.safetensors"));
+        encoder.loadClip(Fixtures.readAll("clip_tiny_clip.safetensors"), "clip_tiny_clip");
+        encoder.loadAdapter(Fixtures.readAll("clip_tiny_adapter.safetensors"), "clip_tiny_adapter");
         io = Fixtures.readAll("clip_tiny_io.safetensors");
     }
 

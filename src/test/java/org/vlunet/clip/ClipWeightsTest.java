@@ -8,6 +8,8 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.Fixtures;
+import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.checkpoint.ModelWriter;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.Safetensors;
@@ -41,17 +43,17 @@ class ClipWeightsTest {
             assertArrayEquals(want, got);
 
             Path clipOut = tmp.resolve("clip.safetensors"), adOut = tmp.resolve("adapter.safetensors");
-            a.saveClip(clipOut, Map.of("note", "test"));
-            a.saveAdapter(adOut, null);
-            assertEquals(cfg, DegradationEncoder.storedConfig(clipOut));
+            ModelWriter.openClip(clipOut, StateDict.save(a.clip()), cfg, Map.of("note", "test"));
+            ModelWriter.adapters(adOut, StateDict.save(a.adapter()), null);
+            assertEquals(cfg, CheckpointReader.read(clipOut).clipConfig());
             Map<String, HostTensor> saved = Safetensors.readAll(clipOut);
             assertEquals(clipFile.keySet(), saved.keySet());
             assertEquals(HostTensor.DType.F32, saved.get("token_embedding.weight").dtype());
             assertEquals(0, saved.get("logit_scale").shape().length);
 
             DegradationEncoder b = DegradationEncoder.create(cfg, m);
-            b.loadClip(clipOut);
-            b.loadAdapter(adOut);
+            b.loadClip(Safetensors.readAll(clipOut), "CLIP weights " + clipOut);
+            b.loadAdapter(Safetensors.readAll(adOut), "DA adapter " + adOut);
             // The authors' model_degradation layout: CLIP twice, under both encoders, plus the adapters.
             Map<String, HostTensor> lightning = new LinkedHashMap<>();
             lightning.putAll(StateDict.prefix(clipFile, "ad_imageEncoder.clip_model."));

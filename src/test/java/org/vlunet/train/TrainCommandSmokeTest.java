@@ -7,11 +7,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.checkpoint.CheckpointReader;
+import org.vlunet.checkpoint.ModelWriter;
 import org.vlunet.cli.Main;
 import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
+import org.vlunet.weights.StateDict;
 import picocli.CommandLine;
 
 import java.nio.file.Files;
@@ -72,8 +74,8 @@ class TrainCommandSmokeTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(11);
             DegradationEncoder enc = DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m);
-            enc.saveClip(clip, null);
-            enc.saveAdapter(adapter, null);
+            ModelWriter.openClip(clip, StateDict.save(enc.clip()), enc.config(), null);
+            ModelWriter.adapters(adapter, StateDict.save(enc.adapter()), null);
             // the tiny network with five prompts: a checkpoint of another configuration than vlunet-tiny's seven
             var five = VluNetConfig.load("vlunet-tiny").model();
             five = new org.vlunet.config.ModelConfig(five.dim(), five.numBlocks(), five.numRefinementBlocks(), five.heads(),
@@ -220,7 +222,7 @@ class TrainCommandSmokeTest {
         Path other = tmp.resolve("adapter_other.safetensors");
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(12);
-            DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m).saveAdapter(other, null);
+            ModelWriter.adapters(other, StateDict.save(DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m).adapter()), null);
         }
         TrainException e = assertThrows(TrainException.class,
                 () -> plan(args("bare", "--resume", "--adapter", other.toString(), "--max_steps", "12")));
