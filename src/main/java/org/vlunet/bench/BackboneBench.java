@@ -175,8 +175,8 @@ public final class BackboneBench {
     }
 
     private static void jniReport(String what, long calls, int iters, Map<String, Long> before) {
-        System.out.printf(Locale.ROOT, "JNI calls per %s: %,d (%d iters); most: %s%n", what, calls / iters, iters,
-                JniCalls.top(before, JniCalls.byMethod(), 8));
+        System.out.printf(Locale.ROOT, "JNI calls per %s: %,d (%d iters); most per iteration: %s%n", what, calls / iters, iters,
+                JniCalls.top(before, JniCalls.byMethod(), 8, iters));
     }
 
     private static void report(String what, double[] ms, int batch) {

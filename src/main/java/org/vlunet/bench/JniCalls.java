@@ -92,11 +92,14 @@ public final class JniCalls implements ClassFileTransformer {
         return out;
     }
 
-    /** The difference {@code after - before} of two {@link #byMethod()} snapshots, top {@code n} as "name xN". */
-    public static String top(Map<String, Long> before, Map<String, Long> after, int n) {
+    /**
+     * The difference {@code after - before} of two {@link #byMethod()} snapshots divided by {@code per} (calls per
+     * step or iteration), top {@code n} as "name xN".
+     */
+    public static String top(Map<String, Long> before, Map<String, Long> after, int n, int per) {
         List<Map.Entry<String, Long>> d = new ArrayList<>();
         for (Map.Entry<String, Long> e : after.entrySet()) {
-            long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            long v = (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / per;
             if (v > 0) d.add(Map.entry(e.getKey(), v));
         }
         d.sort(Map.Entry.<String, Long>comparingByValue().reversed());

@@ -135,9 +135,9 @@ public final class TrainBench {
                 if (countOps) countStep(dp, opt, b);
                 if (countJni) {
                     System.out.printf(Locale.ROOT, "JNI calls per step: %,d (mean of %d steps): zero grads %,d;"
-                                    + " forward, loss, backward %,d; AdamW + broadcast %,d; most: %s%n",
+                                    + " forward, loss, backward %,d; AdamW + broadcast %,d; most per step: %s%n",
                             jniStep / steps, steps, jniZero / steps, jniForward / steps, jniUpdate / steps,
-                            JniCalls.top(jniBefore, JniCalls.byMethod(), 8));
+                            JniCalls.top(jniBefore, JniCalls.byMethod(), 8, steps));
                 }
             }
             double ms = totalMs / steps;
