@@ -3,7 +3,7 @@ package org.vlunet.cli;
 import ai.djl.pytorch.jni.JniUtils;
 import org.vlunet.VluNetModel;
 import org.vlunet.infer.RestoreJob;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +48,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Restorer.Options opts = tiling.options();
+        TiledRestorer.Options opts = tiling.options();
         Outputs.folder(output, "-o " + output); // before the model is loaded
         try (VluNetModel model = VluNetModel.load(checkpoint.path(), config.load(), device.one())) {
             JniUtils.setGradMode(false);

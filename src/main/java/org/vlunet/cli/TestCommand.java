@@ -9,7 +9,7 @@ import org.vlunet.data.Task;
 import org.vlunet.data.TestSet;
 import org.vlunet.eval.Evaluator;
 import org.vlunet.eval.MetricOptions;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -114,7 +114,7 @@ public final class TestCommand implements Callable<Integer> {
             Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
             // Whole images, as the authors restore them: no automatic tiling, tiles only when asked.
-            Restorer.Options whole = Restorer.Options.defaults().withMaxPixels(0);
+            TiledRestorer.Options whole = TiledRestorer.Options.defaults().withMaxPixels(0);
             if (tile > 0) whole = whole.withTile(tile, overlap);
             System.out.println("test " + label + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)"
                     + (tile > 0 ? ", in tiles of " + tile + " overlapping by " + overlap + " (scores differ slightly from whole images)" : ""));
