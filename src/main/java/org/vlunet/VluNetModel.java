@@ -238,7 +238,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
      * What the model reads off the degradation features (b, 512): the stage-1 GDM's softmax weights over the
      * classes and, with a text adapter, the softmax of the prompt-match logits (image · text features).
      */
-    public ReadOut readOut(NDArray features) {
+    public BatchReadout readout(NDArray features) {
         NDArray f = onDevice(features);
         float[][] gdm = rows(net.gdmWeights(f));
         float[][] clip = null;
@@ -246,11 +246,11 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
             clip = rows(f.matMul(promptFeaturesT()).softmax(-1));
         }
         List<Degradation> promptClasses = prompts == null ? null : prompts.stream().map(VluNetModel::classOfPrompt).toList();
-        return new ReadOut(classes(), gdm, prompts, promptClasses, clip);
+        return new BatchReadout(classes(), gdm, prompts, promptClasses, clip);
     }
 
-    /** The read-out of each image: GDM class weights and CLIP prompt probabilities (null without a text adapter). */
-    public record ReadOut(List<Degradation> classes, float[][] gdm, List<String> prompts, List<Degradation> promptClasses, float[][] clip) {
+    /** A batch's read-out, one row per image: GDM class weights and CLIP prompt probabilities (null without a text adapter). */
+    public record BatchReadout(List<Degradation> classes, float[][] gdm, List<String> prompts, List<Degradation> promptClasses, float[][] clip) {
         /** The class the GDM weighs most for image {@code i}. */
         public Degradation gdmClass(int i) {
             return classes.get(argmax(gdm[i]));
@@ -294,7 +294,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
     }
 
     private Conditioned conditioned(NDArray f) {
-        ReadOut r = readOut(f);
+        BatchReadout r = readout(f);
         return new Conditioned(batch -> {
             long n = batch.getShape().get(0);
             NDArray d = n == f.getShape().get(0) ? f : f.get("0:1").repeat(0, n);

@@ -93,7 +93,7 @@ class VluNetModelTest {
     @Test
     void readsOutTheDegradation() {
         try (NDManager m = model.manager().newSubManager()) {
-            VluNetModel.ReadOut r = model.readOut(model.features(batch(m, input)));
+            VluNetModel.BatchReadout r = model.readout(model.features(batch(m, input)));
             assertEquals(List.of(Degradation.values()), r.classes());
             assertEquals(7, r.gdm()[0].length);
             float sum = 0;
@@ -109,7 +109,7 @@ class VluNetModelTest {
         }
         int live = model.manager().getManagedArrays().size();
         try (NDManager m = model.manager().newSubManager()) {
-            model.readOut(model.features(batch(m, input)));
+            model.readout(model.features(batch(m, input)));
         }
         assertEquals(live, model.manager().getManagedArrays().size(), "nothing left behind on the model's manager");
     }

@@ -6,7 +6,7 @@ import org.vlunet.VluNetModel;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.RestoreJob;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.util.PeakMemory;
 
 import java.io.IOException;
@@ -66,7 +66,7 @@ public final class RestoreBench {
             try (VluNetModel model = VluNetModel.load(ckpt, null, d)) {
                 JniUtils.setGradMode(false);
                 long before = PeakMemory.peakMegabytes();
-                Restorer.Options opts = new Restorer.Options(Restorer.Options.DEFAULT_MULTIPLE, tile, overlap, 0, 512);
+                TiledRestorer.Options opts = new TiledRestorer.Options(TiledRestorer.Options.DEFAULT_MULTIPLE, tile, overlap, 0, 512);
                 long t0 = System.nanoTime();
                 RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, dir.resolve("out"), false)
                         .run(List.of(input), new PrintStream(OutputStream.nullOutputStream()));

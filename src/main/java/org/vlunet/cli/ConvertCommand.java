@@ -3,8 +3,8 @@ package org.vlunet.cli;
 import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReport;
 import org.vlunet.checkpoint.Conversion;
-import org.vlunet.config.VluNetConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,19 +27,17 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the file to write (.safetensors)")
     Path output;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
-            description = "configuration (file or preset: vlunet-tiny, vlunet-nhr, vlunet-nhrbl); default: stored in the file or inferred from the shapes")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--overwrite", description = "replace the output if it exists")
     boolean overwrite;
 
     @Override
     public Integer call() {
-        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
-        Checkpoint ck = Conversion.convert(sources, cfg, output, overwrite);
+        Checkpoint ck = Conversion.convert(sources, config.load(), output, overwrite);
         System.out.println("wrote " + output);
-        for (String line : CheckpointReport.describe(ck, InspectCommand.configSource(config, ck))) System.out.println("  " + line);
+        for (String line : CheckpointReport.describe(ck, InspectCommand.configSource(config.config, ck))) System.out.println("  " + line);
         return 0;
     }
 }

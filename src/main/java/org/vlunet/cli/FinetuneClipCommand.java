@@ -15,6 +15,7 @@ import org.vlunet.data.AuthorsLayout;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
+import org.vlunet.train.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -93,7 +94,8 @@ public final class FinetuneClipCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the training recorded in the output's state file.")
     boolean resume;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "Device (default: a GPU when the engine sees one).")
+    // Not DeviceOption: this command's help has always named the values in its label (the same parser and default).
+    @Option(names = "--device", defaultValue = Devices.DEFAULT, paramLabel = "cpu|gpu|gpu:N", description = "Device (default: a GPU when the engine sees one).")
     String device;
 
     @Option(names = "--workers", paramLabel = "N", description = "Image reading threads (default: up to 4).")
@@ -182,7 +184,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         int threads = workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         AdapterFinetuner.Settings settings = new AdapterFinetuner.Settings(classes, epochs, batchSize, lr, seed, holdout, threads);
         LabelledImages data = openData(classes);
-        Device dev = parseDevice(device);
+        Device dev = Devices.one(device);
         var out = System.out;
         org.vlunet.engine.CpuKernels.prepare();
         try (NDManager manager = NDManager.newBaseManager(dev)) {
@@ -253,20 +255,5 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         String name = output.getFileName().toString();
         String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
         return output.resolveSibling(stem + suffix);
-    }
-
-    static Device parseDevice(String s) {
-        if (s == null) return Engine.getInstance().defaultDevice();
-        String v = s.trim().toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("cpu")) return Device.cpu();
-        if (v.equals("gpu") || v.equals("cuda")) return requireGpu(Device.gpu(), s);
-        if (v.matches("(gpu|cuda):?\\d+")) return requireGpu(Device.gpu(Integer.parseInt(v.replaceAll("\\D", ""))), s);
-        throw new IllegalArgumentException("--device " + s + ": expected cpu, gpu or gpu:N");
-    }
-
-    private static Device requireGpu(Device d, String asked) {
-        int n = Engine.getInstance().getGpuCount();
-        if (d.getDeviceId() >= n) throw new IllegalArgumentException("--device " + asked + ": the engine sees " + n + " GPU(s)");
-        return d;
     }
 }

@@ -7,7 +7,7 @@ import org.vlunet.config.ConfigException;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.weights.WeightsException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
@@ -23,17 +23,17 @@ public final class InspectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CHECKPOINT", description = "checkpoint file(s)")
     List<Path> files;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET", description = "check the file(s) against this configuration")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Override
     public Integer call() {
-        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
+        VluNetConfig cfg = config.load();
         int rc = 0;
         for (Path f : files) {
             try {
                 Checkpoint ck = CheckpointReader.read(f);
-                for (String line : CheckpointReport.describe(ck.resolve(cfg), configSource(config, ck))) System.out.println(line);
+                for (String line : CheckpointReport.describe(ck.resolve(cfg), configSource(config.config, ck))) System.out.println(line);
             } catch (WeightsException | ConfigException e) {
                 // report it and go on with the other files
                 System.err.println(Main.prefix("inspect") + e.getMessage());

@@ -2,9 +2,8 @@ package org.vlunet.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import org.vlunet.VluNetModel;
-import org.vlunet.config.VluNetConfig;
 import org.vlunet.infer.RestoreJob;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.util.Outputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,12 +25,11 @@ public final class RestoreCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "image files or folders of images")
     List<Path> inputs;
 
-    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE", description = "checkpoint")
-    Path ckpt;
+    @Mixin
+    CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
-            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = {"-o", "--output"}, defaultValue = "restored", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
     Path output;
@@ -45,15 +43,14 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-r", "--recursive"}, description = "restore folders with all their subfolders, each image to the same relative path under -o")
     boolean recursive;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Override
     public Integer call() throws Exception {
-        Restorer.Options opts = tiling.options();
+        TiledRestorer.Options opts = tiling.options();
         Outputs.folder(output, "-o " + output); // before the model is loaded
-        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
-        try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
+        try (VluNetModel model = VluNetModel.load(checkpoint.path(), config.load(), device.one())) {
             JniUtils.setGradMode(false);
             RestoreJob.Outcome o = new RestoreJob(model, model.manager(), opts, output, overwrite, recursive).run(inputs, System.out);
             for (RestoreJob.Failure f : o.failed()) {

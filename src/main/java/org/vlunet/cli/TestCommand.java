@@ -2,7 +2,6 @@ package org.vlunet.cli;
 
 import ai.djl.pytorch.jni.JniUtils;
 import org.vlunet.VluNetModel;
-import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.AuthorsLayout;
 import org.vlunet.data.Degradation;
 import org.vlunet.data.PairFolder;
@@ -10,8 +9,9 @@ import org.vlunet.data.Task;
 import org.vlunet.data.TestSet;
 import org.vlunet.eval.Evaluator;
 import org.vlunet.eval.MetricOptions;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -36,13 +36,11 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--de_type", paramLabel = "CLASS", description = "class of the --pairs images (e.g. derain) when the folder name does not tell")
     String deType;
 
-    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE",
-            description = "checkpoint: the authors' .ckpt, our .safetensors, or any format convert reads")
-    Path ckpt;
+    @Mixin
+    CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
-            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--de_dim", paramLabel = "N", description = "expected number of degradation classes (checked against the checkpoint)")
     Integer deDim;
@@ -65,8 +63,8 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--max_images", defaultValue = "0", paramLabel = "N", description = "at most N images per set (0 = all)")
     int maxImages;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto: the first GPU the engine sees, else cpu)")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--tile", defaultValue = "0", paramLabel = "N",
             description = "restore in N x N blended tiles so memory is bounded by the tile (default 0: whole images, as the authors; tiled scores differ slightly)")
@@ -105,8 +103,8 @@ public final class TestCommand implements Callable<Integer> {
         AuthorsLayout.check(sets);
         Path out = outputPath.resolve(name).resolve(label);
         Evaluator.checkRun(out, name, resume, overwrite); // before the model is loaded
-        VluNetConfig cfg = config == null ? null : VluNetConfig.load(config);
-        try (VluNetModel model = VluNetModel.load(ckpt, cfg, Devices.one(device))) {
+        Path ckpt = checkpoint.path();
+        try (VluNetModel model = VluNetModel.load(ckpt, config.load(), device.one())) {
             int classes = model.config().model().deDim();
             if (deDim != null && deDim != classes) {
                 throw new IllegalArgumentException("--de_dim " + deDim + " but " + ckpt + " has " + classes + " degradation classes");
@@ -116,7 +114,7 @@ public final class TestCommand implements Callable<Integer> {
             Evaluator.Options opts = new Evaluator.Options(out, label, ckpt.getFileName().toString(),
                     new MetricOptions(yChannel, cropBorder, true), !noSaveImages, maxImages, resume);
             // Whole images, as the authors restore them: no automatic tiling, tiles only when asked.
-            Restorer.Options whole = Restorer.Options.defaults().withMaxPixels(0);
+            TiledRestorer.Options whole = TiledRestorer.Options.defaults().withMaxPixels(0);
             if (tile > 0) whole = whole.withTile(tile, overlap);
             System.out.println("test " + label + " with " + ckpt + " on " + model.device() + ": " + sets.size() + " set(s)"
                     + (tile > 0 ? ", in tiles of " + tile + " overlapping by " + overlap + " (scores differ slightly from whole images)" : ""));

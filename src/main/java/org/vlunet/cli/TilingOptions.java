@@ -1,9 +1,9 @@
 package org.vlunet.cli;
 
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import picocli.CommandLine.Option;
 
-/** How `restore` and the Spark job split an image into tiles: the same options, the same {@link Restorer.Options}. */
+/** How `restore` and the Spark job split an image into tiles: the same options, the same {@link TiledRestorer.Options}. */
 public final class TilingOptions {
 
     @Option(names = "--tile", defaultValue = "0", paramLabel = "N", description = "restore in N x N tiles (0 = whole image unless over --max_pixels)")
@@ -17,7 +17,7 @@ public final class TilingOptions {
     public long maxPixels;
 
     /** The restorer's options (bad values are refused there, with the option's name). */
-    public Restorer.Options options() {
-        return Restorer.Options.of(tile, overlap, maxPixels);
+    public TiledRestorer.Options options() {
+        return TiledRestorer.Options.of(tile, overlap, maxPixels);
     }
 }

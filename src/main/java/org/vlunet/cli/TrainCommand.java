@@ -6,6 +6,7 @@ import org.vlunet.train.Recipe;
 import org.vlunet.train.TrainOptions;
 import org.vlunet.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -69,9 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "VLUNet", description = "name of the run (default ${DEFAULT-VALUE})")
     String name;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
-            description = "network configuration (file or preset vlunet-tiny, vlunet-nhr, vlunet-nhrbl; default: the paper's for --de_dim)")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--clip_weights", paramLabel = "FILE", description = "CLIP weights: open_clip ViT-B-32 safetensors, or any checkpoint holding CLIP (of a whole model only its CLIP and adapters are taken)")
     Path clipWeights;
@@ -87,8 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + " the run's --clip_weights, --adapter and --init are used unless given again")
     String resume;
 
-    @Option(names = "--device", description = "cpu, gpu (all GPUs), gpu:N or gpu:0,gpu:1,... (default: all GPUs, else cpu)")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--num_workers", defaultValue = "4", description = "background data workers (default ${DEFAULT-VALUE})")
     int numWorkers;
@@ -132,11 +132,10 @@ public final class TrainCommand implements Callable<Integer> {
         int dim = deDim != null ? deDim : defaultDeDim(deType);
         Recipe recipe = new Recipe(deType, dim, epochs, batchSize, lr, warmupEpochs, patchSize, seed, gradClip,
                 repeat == null ? Map.of() : repeat, 0.9, 0.999, 1e-8, 0.01);
-        String dev = device != null ? device : ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? "gpu" : "cpu";
         Path resumePath = resume == null ? null
                 : resume.isEmpty() ? ckptPath.resolve(name).resolve(Checkpoints.STATE) : Path.of(resume);
-        return new TrainOptions(recipe, config, dataRoot, outputPath, ckptPath, name, clipWeights, adapter,
-                init, resumePath, dev, numWorkers, saveEvery, valEvery, valImages, maxSteps, cacheMb);
+        return new TrainOptions(recipe, config.config, dataRoot, outputPath, ckptPath, name, clipWeights, adapter,
+                init, resumePath, device.device, numWorkers, saveEvery, valEvery, valImages, maxSteps, cacheMb);
     }
 
     /** 5 when every class is among the three-task model's five, else 7 (the five-task model). */

@@ -13,7 +13,7 @@ import org.vlunet.data.PairEntry;
 import org.vlunet.data.SynthEntry;
 import org.vlunet.data.TestSet;
 import org.vlunet.data.RgbImage;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.util.AtomicFiles;
 
 import java.io.BufferedReader;
@@ -70,7 +70,7 @@ public final class Evaluator {
     public record Outcome(List<SetResult> sets, List<Failure> failures, int skipped) {}
 
     private final ImageModel model;
-    private final Restorer.Options restorerOptions;
+    private final TiledRestorer.Options restorerOptions;
     private final NDManager manager;
     private final Options opts;
     private final PrintStream out;
@@ -79,7 +79,7 @@ public final class Evaluator {
      * @param restorerOptions padding and tiling; the size multiple is the model's
      * @param out             where the per-set tables are printed
      */
-    public Evaluator(ImageModel model, NDManager manager, Restorer.Options restorerOptions, Options opts, PrintStream out) {
+    public Evaluator(ImageModel model, NDManager manager, TiledRestorer.Options restorerOptions, Options opts, PrintStream out) {
         this.model = model;
         this.restorerOptions = restorerOptions.withMultiple(model.sizeMultiple());
         this.manager = manager;
@@ -161,7 +161,7 @@ public final class Evaluator {
         Readout readout;
         try (NDManager sub = manager.newSubManager()) {
             ImageModel.Conditioned c = model.condition(degraded, sub);
-            restored = new Restorer(c.network(), sub, restorerOptions, notice -> System.err.println(s.name() + " / " + s.type() + " / "
+            restored = new TiledRestorer(c.network(), sub, restorerOptions, notice -> System.err.println(s.name() + " / " + s.type() + " / "
                     + nameFile(pair).getFileName() + ": " + notice)).restore(degraded).clamped();
             readout = c.readout();
         }

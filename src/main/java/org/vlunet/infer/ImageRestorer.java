@@ -15,15 +15,15 @@ public final class ImageRestorer {
 
     private final ImageModel model;
     private final NDManager manager;
-    private final Restorer.Options options;
+    private final TiledRestorer.Options options;
 
-    public ImageRestorer(ImageModel model, NDManager manager, Restorer.Options options) {
+    public ImageRestorer(ImageModel model, NDManager manager, TiledRestorer.Options options) {
         this.model = model;
         this.manager = manager;
         this.options = options.withMultiple(model.sizeMultiple());
     }
 
-    public Restorer.Options options() {
+    public TiledRestorer.Options options() {
         return options;
     }
 
@@ -35,10 +35,10 @@ public final class ImageRestorer {
     /** As {@link #restore(RgbImage)}, telling {@code notices} what it had to change (smaller tiles after running out of memory). */
     public Result restore(RgbImage img, java.util.function.Consumer<String> notices) {
         try (NDManager sub = manager.newSubManager()) {
-            new Restorer(null, sub, options).checkSize(img.width(), img.height()); // before any network work
+            new TiledRestorer(null, sub, options).checkSize(img.width(), img.height()); // before any network work
             // conditioned from the host pixels: no full-size array is kept while the tiles run
             ImageModel.Conditioned c = model.condition(img, sub);
-            Restorer r = new Restorer(c.network(), sub, options, notices);
+            TiledRestorer r = new TiledRestorer(c.network(), sub, options, notices);
             int tiles = r.passes(img.width(), img.height());
             RgbImage restored = r.restore(img); // every pass is checked for NaN and infinity there
             return new Result(restored, c.readout(), tiles);

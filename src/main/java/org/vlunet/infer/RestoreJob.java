@@ -43,12 +43,12 @@ public final class RestoreJob {
     private final boolean overwrite;
     private final boolean recursive;
 
-    public RestoreJob(ImageModel model, NDManager manager, Restorer.Options options, Path outputDir, boolean overwrite) {
+    public RestoreJob(ImageModel model, NDManager manager, TiledRestorer.Options options, Path outputDir, boolean overwrite) {
         this(model, manager, options, outputDir, overwrite, false);
     }
 
     /** @param recursive folders are restored as whole trees, each image to its relative path under the output folder */
-    public RestoreJob(ImageModel model, NDManager manager, Restorer.Options options, Path outputDir, boolean overwrite, boolean recursive) {
+    public RestoreJob(ImageModel model, NDManager manager, TiledRestorer.Options options, Path outputDir, boolean overwrite, boolean recursive) {
         this.restorer = new ImageRestorer(model, manager, options);
         this.outputDir = outputDir;
         this.overwrite = overwrite;

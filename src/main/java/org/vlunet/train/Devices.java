@@ -6,9 +6,27 @@ import ai.djl.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The --device option: {@code auto} (every GPU, else the CPU), {@code cpu}, {@code gpu} (every GPU), {@code gpu:N}, or a list {@code gpu:0,gpu:1}. */
+/**
+ * The --device option of every command: {@code auto} (every GPU, else the CPU), {@code cpu}, {@code gpu} (every GPU),
+ * {@code gpu:N}, or a list {@code gpu:0,gpu:1}. Training runs on all it names; the other commands on {@link #one}.
+ */
 public final class Devices {
+    /** Every command's default: the GPUs the engine sees, else the CPU (a single-device command takes the first). */
+    public static final String DEFAULT = "auto";
+
     private Devices() {}
+
+    /** A single-device command's --device: cpu, gpu (the first GPU), gpu:N or auto (the first GPU, else the CPU). */
+    public static Device one(String spec) {
+        return one(spec, Engine.getInstance().getGpuCount());
+    }
+
+    /** As {@link #one(String)} with the number of GPUs given. */
+    public static Device one(String spec, int gpus) {
+        List<Device> all = parse(spec, gpus);
+        if (spec.contains(",")) throw new TrainException("--device " + spec + ": this command runs on one device (cpu, gpu or gpu:N)");
+        return all.get(0);
+    }
 
     public static List<Device> parse(String spec) {
         return parse(spec, Engine.getInstance().getGpuCount());

@@ -11,7 +11,7 @@ import org.vlunet.data.TestSet;
 import org.vlunet.eval.Planes;
 import org.vlunet.eval.Psnr;
 import org.vlunet.eval.Ssim;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.model.VluNet;
 import org.vlunet.util.NonFiniteException;
 
@@ -89,10 +89,10 @@ public final class Validation implements TrainLoop.Validator {
             NDArray clip = sub.create(ClipPreprocessor.preprocess(degraded, s), new Shape(1, 3, s, s));
             NDArray feature = encoder.features(clip);
             feature.attach(sub);
-            Restorer r = new Restorer(batch -> {
+            TiledRestorer r = new TiledRestorer(batch -> {
                 NDArray f = batch.getShape().get(0) == 1 ? feature : feature.repeat(0, batch.getShape().get(0));
                 return net.forward(batch, f);
-            }, sub, Restorer.Options.defaults().withMaxPixels(0));
+            }, sub, TiledRestorer.Options.defaults().withMaxPixels(0));
             return r.restore(degraded);
         }
     }

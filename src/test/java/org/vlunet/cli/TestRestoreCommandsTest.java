@@ -18,7 +18,7 @@ import org.vlunet.data.RgbImage;
 import org.vlunet.eval.MetricOptions;
 import org.vlunet.eval.Score;
 import org.vlunet.infer.ImageModel;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -323,8 +323,8 @@ class TestRestoreCommandsTest {
         RgbImage img = picture(48, 48, 3, 0.08);
         try (NDManager m = model.manager().newSubManager()) {
             ImageModel.Conditioned c = model.condition(m.create(img.pixels(), new Shape(1, 3, 48, 48)));
-            RgbImage whole = new Restorer(c.network(), m, Restorer.Options.defaults()).restore(img);
-            RgbImage tiled = new Restorer(c.network(), m, Restorer.Options.defaults().withTile(32, 16)).restore(img);
+            RgbImage whole = new TiledRestorer(c.network(), m, TiledRestorer.Options.defaults()).restore(img);
+            RgbImage tiled = new TiledRestorer(c.network(), m, TiledRestorer.Options.defaults().withTile(32, 16)).restore(img);
             double max = 0, se = 0;
             for (int i = 0; i < whole.pixels().length; i++) {
                 double d = whole.pixels()[i] - tiled.pixels()[i];
@@ -351,7 +351,7 @@ class TestRestoreCommandsTest {
         RgbImage clean = ImageCodec.read(data.resolve("denoising_datasets/CBSD68/original_png/0.png")).cropToMultiple(16);
         try (NDManager m = model.manager().newSubManager()) {
             ImageModel.Conditioned c = model.condition(noisy, m);
-            RgbImage tiled = new Restorer(c.network(), m, Restorer.Options.defaults().withMaxPixels(0).withTile(16, 4)).restore(noisy);
+            RgbImage tiled = new TiledRestorer(c.network(), m, TiledRestorer.Options.defaults().withMaxPixels(0).withTile(16, 4)).restore(noisy);
             assertEquals(Score.of(tiled.clamped(), clean, MetricOptions.PLAIN).psnr(), img.get("psnr").asDouble(), 1e-4);
             double whole = Score.of(model.restore(noisy, true), clean, MetricOptions.PLAIN).psnr();
             assertNotEquals(whole, img.get("psnr").asDouble(), 1e-6, "4 tiles of 16 are not the whole 32x32 image");

@@ -17,7 +17,7 @@ import org.vlunet.data.TestSet;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.ImageModel;
 import org.vlunet.infer.Network;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -80,7 +80,7 @@ class EvaluatorTest {
     }
 
     static Evaluator evaluator(Network net, Path out, boolean resume, String ckpt) {
-        return new Evaluator(ImageModel.of(net, probe(), 8), manager, Restorer.Options.defaults(),
+        return new Evaluator(ImageModel.of(net, probe(), 8), manager, TiledRestorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", ckpt, MetricOptions.PLAIN, true, 0, resume), new PrintStream(new ByteArrayOutputStream()));
     }
 
@@ -89,7 +89,7 @@ class EvaluatorTest {
         List<TestSet> sets = sets(tmp.resolve("data"));
         Path out = tmp.resolve("output");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        Evaluator ev = new Evaluator(ImageModel.of(EvaluatorTest::shrink, probe(), 8), manager, Restorer.Options.defaults(),
+        Evaluator ev = new Evaluator(ImageModel.of(EvaluatorTest::shrink, probe(), 8), manager, TiledRestorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", "tiny.ckpt", MetricOptions.PLAIN, true, 0, false), new PrintStream(printed));
         Evaluator.Outcome o = ev.run(sets);
         assertTrue(o.failures().isEmpty(), o.failures().toString());
@@ -183,7 +183,7 @@ class EvaluatorTest {
         List<TestSet> sets = sets(tmp.resolve("data"));
         Files.delete(((PairEntry) sets.get(1).pairs().get(0)).clean());
         Path out = tmp.resolve("out");
-        Evaluator.Outcome o = new Evaluator(ImageModel.of(EvaluatorTest::shrink, null, 8), manager, Restorer.Options.defaults(),
+        Evaluator.Outcome o = new Evaluator(ImageModel.of(EvaluatorTest::shrink, null, 8), manager, TiledRestorer.Options.defaults(),
                 new Evaluator.Options(out, "NR", "tiny.ckpt", MetricOptions.PLAIN, false, 2, false),
                 new PrintStream(new ByteArrayOutputStream())).run(sets);
         assertEquals(1, o.failures().size());

@@ -35,11 +35,11 @@ class BoundedMemoryTest {
         public static void main(String[] args) throws IOException {
             Path dir = Files.createTempDirectory("vlunet-bounded-memory");
             Path small = dir.resolve("small.png"), big = dir.resolve("big.png");
-            ImageCodec.writePng(RestorerTest.image(TILE, TILE, 3), small);
-            ImageCodec.writePng(RestorerTest.image(432, 304, 4), big);
+            ImageCodec.writePng(TiledRestorerTest.image(TILE, TILE, 3), small);
+            ImageCodec.writePng(TiledRestorerTest.image(432, 304, 4), big);
             try (VluNetModel model = VluNetModel.create(VluNetConfig.load("vlunet-tiny-nhr"), Device.cpu())) { // checks the kernels
                 JniUtils.setGradMode(false);
-                Restorer.Options tiles = new Restorer.Options(8, TILE, OVERLAP, 0, 512);
+                TiledRestorer.Options tiles = new TiledRestorer.Options(8, TILE, OVERLAP, 0, 512);
                 PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
                 long base = PeakMemory.peakMegabytes();
                 RestoreJob.Outcome one = new RestoreJob(model, model.manager(), tiles, dir.resolve("out"), false).run(List.of(small), quiet);

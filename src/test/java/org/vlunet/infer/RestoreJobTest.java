@@ -65,15 +65,15 @@ class RestoreJobTest {
     @Test
     void restoresFilesAndFoldersKeepingSizesAndSkippingBadFiles(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
-        ImageCodec.writePng(RestorerTest.image(37, 53, 1), in.resolve("a.png"));
-        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(20, 20, 2)), "jpeg", in.resolve("b.jpg").toFile());
+        ImageCodec.writePng(TiledRestorerTest.image(37, 53, 1), in.resolve("a.png"));
+        ImageIO.write(ImageCodec.toBuffered(TiledRestorerTest.image(20, 20, 2)), "jpeg", in.resolve("b.jpg").toFile());
         Files.writeString(in.resolve("bad.png"), "not an image");
-        ImageCodec.writePng(RestorerTest.image(1, 1, 3), in.resolve("tiny.png"));
+        ImageCodec.writePng(TiledRestorerTest.image(1, 1, 3), in.resolve("tiny.png"));
         Path single = tmp.resolve("c.bmp");
-        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(9, 17, 4)), "bmp", single.toFile());
+        ImageIO.write(ImageCodec.toBuffered(TiledRestorerTest.image(9, 17, 4)), "bmp", single.toFile());
         Path out = tmp.resolve("out");
         MeanModel model = new MeanModel();
-        RestoreJob job = new RestoreJob(model, manager, Restorer.Options.defaults(), out, false);
+        RestoreJob job = new RestoreJob(model, manager, TiledRestorer.Options.defaults(), out, false);
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
         String printed = run(job, List.of(in, single, tmp.resolve("missing.png")), r);
 
@@ -97,23 +97,23 @@ class RestoreJobTest {
         assertTrue(r[0].done().isEmpty());
         assertTrue(r[0].failed().get(0).message().contains("--overwrite"), r[0].failed().toString());
         assertEquals(before, Files.getLastModifiedTime(out.resolve("a.png")).toMillis());
-        run(new RestoreJob(model, manager, Restorer.Options.defaults(), out, true), List.of(in.resolve("a.png")), r);
+        run(new RestoreJob(model, manager, TiledRestorer.Options.defaults(), out, true), List.of(in.resolve("a.png")), r);
         assertEquals(1, r[0].done().size());
     }
 
     @Test
     void recursiveRestoresTheTreeIntoTheSameRelativePaths(@TempDir Path tmp) throws Exception {
         Path in = tmp.resolve("photos");
-        ImageCodec.writePng(RestorerTest.image(16, 16, 1), in.resolve("top.png"));
-        ImageCodec.writePng(RestorerTest.image(24, 16, 2), in.resolve("2023/summer/beach.png"));
-        ImageCodec.writePng(RestorerTest.image(16, 24, 3), in.resolve("2023/beach.png")); // same stem, other folder
+        ImageCodec.writePng(TiledRestorerTest.image(16, 16, 1), in.resolve("top.png"));
+        ImageCodec.writePng(TiledRestorerTest.image(24, 16, 2), in.resolve("2023/summer/beach.png"));
+        ImageCodec.writePng(TiledRestorerTest.image(16, 24, 3), in.resolve("2023/beach.png")); // same stem, other folder
         Path out = in.resolve("restored"); // inside the tree: its files are outputs, never inputs
-        ImageCodec.writePng(RestorerTest.image(16, 16, 4), out.resolve("old.png"));
+        ImageCodec.writePng(TiledRestorerTest.image(16, 16, 4), out.resolve("old.png"));
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
-        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), out, false), List.of(in), r);
+        run(new RestoreJob(new MeanModel(), manager, TiledRestorer.Options.defaults(), out, false), List.of(in), r);
         assertEquals(1, r[0].done().size(), "without --recursive, only the folder's own images");
         Files.delete(out.resolve("top.png"));
-        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), out, false, true), List.of(in), r);
+        run(new RestoreJob(new MeanModel(), manager, TiledRestorer.Options.defaults(), out, false, true), List.of(in), r);
         assertTrue(r[0].failed().isEmpty(), r[0].failed().toString());
         assertEquals(List.of(in.resolve("2023/beach.png"), in.resolve("2023/summer/beach.png"), in.resolve("top.png")),
                 r[0].done().stream().map(RestoreJob.Item::input).toList());
@@ -130,11 +130,11 @@ class RestoreJobTest {
     @Test
     void anExistingOutputFailsAloneAndTheModelRunsOnlyOnTheOthers(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
-        for (int i = 0; i < 3; i++) ImageCodec.writePng(RestorerTest.image(16, 16, i), in.resolve(i + ".png"));
-        ImageCodec.writePng(RestorerTest.image(16, 16, 9), out.resolve("2.png")); // the last one's output exists
+        for (int i = 0; i < 3; i++) ImageCodec.writePng(TiledRestorerTest.image(16, 16, i), in.resolve(i + ".png"));
+        ImageCodec.writePng(TiledRestorerTest.image(16, 16, 9), out.resolve("2.png")); // the last one's output exists
         MeanModel model = new MeanModel();
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
-        run(new RestoreJob(model, manager, Restorer.Options.defaults(), out, false), List.of(in), r);
+        run(new RestoreJob(model, manager, TiledRestorer.Options.defaults(), out, false), List.of(in), r);
         assertEquals(2, r[0].done().size());
         assertEquals(1, r[0].failed().size());
         assertTrue(r[0].failed().get(0).message().contains("exists"), r[0].failed().toString());
@@ -148,7 +148,7 @@ class RestoreJobTest {
     @Test
     void anUnencodableFileNameFailsAloneUnderLangC(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
-        for (String n : List.of("a.png", "caf\u00e9.png", "z.png")) ImageCodec.writePng(RestorerTest.image(16, 16, n.length()), in.resolve(n));
+        for (String n : List.of("a.png", "caf\u00e9.png", "z.png")) ImageCodec.writePng(TiledRestorerTest.image(16, 16, n.length()), in.resolve(n));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), LangC.class.getName(), in.toString(), tmp.resolve("out").toString());
         pb.environment().put("LANG", "C");
@@ -168,7 +168,7 @@ class RestoreJobTest {
         public static void main(String[] args) {
             System.out.println("encoding " + System.getProperty("sun.jnu.encoding"));
             try (NDManager m = NDManager.newBaseManager()) {
-                RestoreJob.Outcome o = new RestoreJob(new MeanModel(), m, Restorer.Options.defaults(), Path.of(args[1]), false)
+                RestoreJob.Outcome o = new RestoreJob(new MeanModel(), m, TiledRestorer.Options.defaults(), Path.of(args[1]), false)
                         .run(List.of(Path.of(args[0])), System.out);
                 System.out.println("done " + o.done().size() + ", failed " + o.failed().size());
                 for (RestoreJob.Failure f : o.failed()) System.out.println("failure: " + f.message());
@@ -179,11 +179,11 @@ class RestoreJobTest {
     @Test
     void neverOverwritesInputsEvenWhenAsked(@TempDir Path tmp) throws Exception {
         Path in = Files.createDirectories(tmp.resolve("in"));
-        ImageCodec.writePng(RestorerTest.image(16, 16, 1), in.resolve("a.png"));
-        ImageIO.write(ImageCodec.toBuffered(RestorerTest.image(16, 16, 2)), "bmp", in.resolve("b.bmp").toFile());
+        ImageCodec.writePng(TiledRestorerTest.image(16, 16, 1), in.resolve("a.png"));
+        ImageIO.write(ImageCodec.toBuffered(TiledRestorerTest.image(16, 16, 2)), "bmp", in.resolve("b.bmp").toFile());
         byte[] original = Files.readAllBytes(in.resolve("a.png"));
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
-        run(new RestoreJob(new MeanModel(), manager, Restorer.Options.defaults(), in, true), List.of(in), r);
+        run(new RestoreJob(new MeanModel(), manager, TiledRestorer.Options.defaults(), in, true), List.of(in), r);
         assertArrayEquals(original, Files.readAllBytes(in.resolve("a.png")));
         assertEquals(1, r[0].failed().size());
         assertTrue(r[0].failed().get(0).message().contains("is an input"), r[0].failed().toString());
@@ -194,10 +194,10 @@ class RestoreJobTest {
     @Test
     void largeImagesAreTiledUnderOneConditioning(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("big.png");
-        RgbImage img = RestorerTest.image(70, 50, 5);
+        RgbImage img = TiledRestorerTest.image(70, 50, 5);
         ImageCodec.writePng(img, f);
         MeanModel model = new MeanModel();
-        RestoreJob job = new RestoreJob(model, manager, new Restorer.Options(8, 0, 8, 1000, 32), tmp.resolve("o"), false);
+        RestoreJob job = new RestoreJob(model, manager, new TiledRestorer.Options(8, 0, 8, 1000, 32), tmp.resolve("o"), false);
         RestoreJob.Outcome[] r = new RestoreJob.Outcome[1];
         String printed = run(job, List.of(f), r);
         assertTrue(r[0].done().get(0).tiled(), printed);
@@ -219,10 +219,10 @@ class RestoreJobTest {
     @Test
     void nonFiniteOutputIsAnErrorNotAnImage() {
         ImageModel nan = ImageModel.of(x -> x.mul(Float.NaN), null, 8);
-        ImageRestorer r = new ImageRestorer(nan, manager, Restorer.Options.defaults());
+        ImageRestorer r = new ImageRestorer(nan, manager, TiledRestorer.Options.defaults());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.restore(new RgbImage(16, 8, new float[3 * 16 * 8])));
         assertTrue(e.getMessage().contains("NaN value(s)"), e.getMessage());
-        RgbImage ok = new ImageRestorer(ImageModel.of(x -> x.mul(0.5f), null, 8), manager, Restorer.Options.defaults())
+        RgbImage ok = new ImageRestorer(ImageModel.of(x -> x.mul(0.5f), null, 8), manager, TiledRestorer.Options.defaults())
                 .restore(new RgbImage(13, 7, new float[3 * 13 * 7])).image();
         assertEquals(13, ok.width());
     }

@@ -52,17 +52,17 @@ class TileRetryTest {
         }
     }
 
-    static RgbImage restore(Network net, Restorer.Options o, RgbImage img, List<String> notices) {
+    static RgbImage restore(Network net, TiledRestorer.Options o, RgbImage img, List<String> notices) {
         try (NDManager sub = manager.newSubManager()) {
-            return new Restorer(net, sub, o, notices::add).restore(img);
+            return new TiledRestorer(net, sub, o, notices::add).restore(img);
         }
     }
 
     @Test
     void aTileOutOfMemoryIsRestoredInHalfTilesBlendedTheSameWay() {
-        RgbImage img = RestorerTest.image(200, 136, 11);
-        Restorer.Options tiles128 = Restorer.Options.defaults().withTile(128, 32);
-        RestorerTest.FakeNet fake = new RestorerTest.FakeNet(3, 8, 12);
+        RgbImage img = TiledRestorerTest.image(200, 136, 11);
+        TiledRestorer.Options tiles128 = TiledRestorer.Options.defaults().withTile(128, 32);
+        TiledRestorerTest.FakeNet fake = new TiledRestorerTest.FakeNet(3, 8, 12);
         SmallDevice device = new SmallDevice(fake, 64 * 64);
         List<String> notices = new ArrayList<>();
         RgbImage out = restore(device, tiles128, img, notices);
@@ -72,40 +72,40 @@ class TileRetryTest {
         assertEquals(64L * 64, fake.largestInput);
 
         // Exactly what restoring each 128-tile in 64-tiles (overlap capped at 32) and blending the 128-tiles gives.
-        Restorer.Options tiles64 = Restorer.Options.defaults().withTile(64, 32);
+        TiledRestorer.Options tiles64 = TiledRestorer.Options.defaults().withTile(64, 32);
         Network nested = x -> {
             long h = x.getShape().get(2), w = x.getShape().get(3);
             RgbImage region = new RgbImage((int) w, (int) h, x.toFloatArray());
-            RgbImage r = new Restorer(fake, x.getManager(), tiles64).restore(region);
+            RgbImage r = new TiledRestorer(fake, x.getManager(), tiles64).restore(region);
             return x.getManager().create(r.pixels(), new Shape(1, 3, h, w));
         };
         RgbImage expected = restore(nested, tiles128, img, new ArrayList<>());
         assertArrayEquals(expected.pixels(), out.pixels());
         // and, the receptive field being inside the margins, the whole-image result
-        assertTrue(RestorerTest.maxDiff(restore(fake, Restorer.Options.defaults(), img, notices), out) < 1e-5);
+        assertTrue(TiledRestorerTest.maxDiff(restore(fake, TiledRestorer.Options.defaults(), img, notices), out) < 1e-5);
     }
 
     @Test
     void aWholeImageOutOfMemoryIsTiledAndSplittingGoesOnUntilItFits() {
-        RgbImage img = RestorerTest.image(250, 130, 13); // padded to 256x136, restored whole by default
-        RestorerTest.FakeNet fake = new RestorerTest.FakeNet(2, 8, 14);
+        RgbImage img = TiledRestorerTest.image(250, 130, 13); // padded to 256x136, restored whole by default
+        TiledRestorerTest.FakeNet fake = new TiledRestorerTest.FakeNet(2, 8, 14);
         SmallDevice device = new SmallDevice(fake, 64 * 64 + 1000);
         List<String> notices = new ArrayList<>();
-        RgbImage out = restore(device, Restorer.Options.defaults(), img, notices);
+        RgbImage out = restore(device, TiledRestorer.Options.defaults(), img, notices);
         assertEquals(250, out.width());
         assertEquals(130, out.height());
         assertEquals(List.of("out of memory on a 256x136 tile; retrying in 128x128 tiles",
                 "out of memory on a 128x128 tile; retrying in 64x64 tiles"), notices);
         assertTrue(fake.largestInput <= 64 * 64);
-        assertTrue(RestorerTest.maxDiff(restore(fake, Restorer.Options.defaults(), img, new ArrayList<>()), out) < 1e-5);
+        assertTrue(TiledRestorerTest.maxDiff(restore(fake, TiledRestorer.Options.defaults(), img, new ArrayList<>()), out) < 1e-5);
     }
 
     @Test
     void aDeviceThatFitsNothingStopsWithTheEnginesMessage() {
-        SmallDevice device = new SmallDevice(new RestorerTest.FakeNet(1, 8, 1), 0);
+        SmallDevice device = new SmallDevice(new TiledRestorerTest.FakeNet(1, 8, 1), 0);
         List<String> notices = new ArrayList<>();
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> restore(device, Restorer.Options.defaults().withTile(128, 16), RestorerTest.image(128, 128, 1), notices));
+                () -> restore(device, TiledRestorer.Options.defaults().withTile(128, 16), TiledRestorerTest.image(128, 128, 1), notices));
         assertTrue(e.getMessage().startsWith("out of memory on a 64x64 tile, too small to split further: CUDA out of memory."), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line");
         assertEquals(List.of("out of memory on a 128x128 tile; retrying in 64x64 tiles"), notices);
@@ -118,7 +118,7 @@ class TileRetryTest {
         };
         List<String> notices = new ArrayList<>();
         EngineException e = assertThrows(EngineException.class,
-                () -> restore(broken, Restorer.Options.defaults(), RestorerTest.image(64, 64, 1), notices));
+                () -> restore(broken, TiledRestorer.Options.defaults(), TiledRestorerTest.image(64, 64, 1), notices));
         assertTrue(e.getMessage().startsWith("Expected 4-dimensional"));
         assertTrue(notices.isEmpty());
         assertFalse(OutOfMemory.is(new IllegalStateException("tile blend left pixel 3,4 uncovered")));

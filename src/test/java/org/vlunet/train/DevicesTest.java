@@ -22,6 +22,16 @@ class DevicesTest {
     }
 
     @Test
+    void singleDeviceCommandsTakeTheFirst() {
+        assertEquals(Device.cpu(), Devices.one(Devices.DEFAULT, 0), "the default without a GPU");
+        assertEquals(Device.gpu(0), Devices.one(Devices.DEFAULT, 2), "the default with GPUs");
+        assertEquals(Device.gpu(0), Devices.one("gpu", 2));
+        assertEquals(Device.gpu(1), Devices.one("gpu:1", 2));
+        assertTrue(assertThrows(TrainException.class, () -> Devices.one("gpu:0,gpu:1", 2)).getMessage().contains("runs on one device"));
+        assertTrue(assertThrows(TrainException.class, () -> Devices.one("gpu:1", 1)).getMessage().contains("gpu:1 does not exist"));
+    }
+
+    @Test
     void refusesWithOneLine() {
         assertTrue(assertThrows(TrainException.class, () -> Devices.parse("gpu", 0)).getMessage().contains("no GPU"));
         assertTrue(assertThrows(TrainException.class, () -> Devices.parse("gpu:2", 2)).getMessage().contains("gpu:2 does not exist"));

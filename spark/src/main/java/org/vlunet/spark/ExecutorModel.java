@@ -8,7 +8,7 @@ import org.vlunet.VluNetModel;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.ImageRestorer;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import org.vlunet.train.Devices;
 
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ final class ExecutorModel {
     }
 
     /** Restores one decoded image; grad mode is per thread in PyTorch, so it is switched off on each task's thread. */
-    synchronized ImageRestorer.Result restore(RgbImage img, Restorer.Options options) {
+    synchronized ImageRestorer.Result restore(RgbImage img, TiledRestorer.Options options) {
         JniUtils.setGradMode(false);
         return new ImageRestorer(model, model.manager(), options).restore(img);
     }

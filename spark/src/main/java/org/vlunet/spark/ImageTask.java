@@ -11,7 +11,7 @@ import org.apache.spark.sql.Row;
 import org.vlunet.data.ImageCodec;
 import org.vlunet.data.RgbImage;
 import org.vlunet.infer.ImageRestorer;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 
 import java.io.IOException;
 import java.util.Iterator;
@@ -43,7 +43,7 @@ final class ImageTask implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> plan) {
         Configuration conf = new Configuration(false);
         hadoop.value().forEach(conf::set);
-        Restorer.Options restoreOptions = options.restoreOptions();
+        TiledRestorer.Options restoreOptions = options.restoreOptions();
         return new Iterator<>() {
             private ExecutorModel model;
 

@@ -1,6 +1,6 @@
 package org.vlunet.spark;
 
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 
 import java.io.Serializable;
 
@@ -25,12 +25,12 @@ public record JobOptions(String input, String output, String manifest, String ch
         if (device == null || device.isBlank() || device.contains(",")) {
             throw new IllegalArgumentException("--device " + device + ": the job runs one device per executor (auto, cpu, gpu or gpu:N)");
         }
-        Restorer.Options.of(tile, tileOverlap, maxPixels); // refuses bad tile settings before anything starts
+        TiledRestorer.Options.of(tile, tileOverlap, maxPixels); // refuses bad tile settings before anything starts
     }
 
     /** The tiling and padding options, exactly as the {@code restore} command builds them. */
-    public Restorer.Options restoreOptions() {
-        return Restorer.Options.of(tile, tileOverlap, maxPixels);
+    public TiledRestorer.Options restoreOptions() {
+        return TiledRestorer.Options.of(tile, tileOverlap, maxPixels);
     }
 
     public String manifestOrDefault() {

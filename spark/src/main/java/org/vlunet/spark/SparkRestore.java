@@ -2,6 +2,9 @@ package org.vlunet.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.vlunet.cli.CheckpointOption;
+import org.vlunet.cli.ConfigOption;
+import org.vlunet.cli.DeviceOption;
 import org.vlunet.cli.Main;
 import org.vlunet.cli.TilingOptions;
 import picocli.CommandLine;
@@ -27,13 +30,11 @@ public final class SparkRestore implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUTPUT", description = "output folder")
     String output;
 
-    @Option(names = {"--ckpt", "--pretrained_ckpt_path"}, required = true, paramLabel = "FILE",
-            description = "checkpoint (any kind `restore` reads): a local file or a Hadoop URI; shipped to the executors with the job")
-    String ckpt;
+    @Mixin
+    CheckpointOption checkpoint = new CheckpointOption();
 
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON|PRESET",
-            description = "configuration (file or preset); default: stored in the checkpoint or inferred from its shapes")
-    String config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
@@ -49,9 +50,8 @@ public final class SparkRestore implements Callable<Integer> {
     @Option(names = "--overwrite", description = "restore again images whose output exists")
     boolean overwrite;
 
-    @Option(names = "--device", defaultValue = "auto",
-            description = "on each executor: auto, cpu, gpu (the GPU Spark assigned to the task, else the first) or gpu:N (default ${DEFAULT-VALUE})")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--manifest", paramLabel = "DIR", description = "manifest folder (Parquet; default OUTPUT/_manifest); the summary is DIR.json")
     String manifest;
@@ -70,7 +70,7 @@ public final class SparkRestore implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobOptions o = new JobOptions(input, output, manifest, ckpt, config, device, glob, tiling.tile, tiling.overlap, tiling.maxPixels, overwrite, partitions);
+        JobOptions o = new JobOptions(input, output, manifest, checkpoint.ckpt, config.config, device.device, glob, tiling.tile, tiling.overlap, tiling.maxPixels, overwrite, partitions);
         boolean own = SparkSession.getDefaultSession().isEmpty(); // a session made by the caller stays open
         SparkSession spark = session(master);
         try {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.VluNetModel;
 import org.vlunet.infer.RestoreJob;
-import org.vlunet.infer.Restorer;
+import org.vlunet.infer.TiledRestorer;
 import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
@@ -78,7 +78,7 @@ class SparkRestoreTest {
             try (Stream<Path> s = Files.list(d)) {
                 if (s.noneMatch(p -> Files.isRegularFile(p) && RestoreJob.isImageName(p.getFileName().toString()))) continue;
             }
-            RestoreJob.Outcome o = new RestoreJob(model, model.manager(), Restorer.Options.of(0, 64, 1L << 20),
+            RestoreJob.Outcome o = new RestoreJob(model, model.manager(), TiledRestorer.Options.of(0, 64, 1L << 20),
                     out.resolve(in.relativize(d).toString()), false).run(List.of(d), new PrintStream(OutputStream.nullOutputStream()));
             done.addAll(o.done());
             failed.addAll(o.failed());

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * every array of a tile is freed before the next. A tile (or a whole image) the device has no memory for is
  * restored in tiles of half its side instead, blended the same way, and one line says so.
  */
-public final class Restorer {
+public final class TiledRestorer {
 
     /**
      * @param multiple  the size multiple the network needs
@@ -83,12 +83,12 @@ public final class Restorer {
     private int fallbackTile;
 
     /** A restorer whose out-of-memory notices go to stderr. */
-    public Restorer(Network network, NDManager manager, Options options) {
+    public TiledRestorer(Network network, NDManager manager, Options options) {
         this(network, manager, options, System.err::println);
     }
 
     /** @param notices receives the one-line notice when a tile is retried in smaller tiles */
-    public Restorer(Network network, NDManager manager, Options options, Consumer<String> notices) {
+    public TiledRestorer(Network network, NDManager manager, Options options, Consumer<String> notices) {
         this.network = network;
         this.manager = manager;
         this.options = options;
@@ -197,7 +197,7 @@ public final class Restorer {
             }
         }
         int overlap = Math.min(options.overlap(), fallbackTile / 2);
-        Restorer split = new Restorer(network, manager, options.withTile(fallbackTile, overlap), notices);
+        TiledRestorer split = new TiledRestorer(network, manager, options.withTile(fallbackTile, overlap), notices);
         split.fallbackTile = fallbackTile;
         RgbImage out = split.restore(img);
         if (split.fallbackTile != 0 && split.fallbackTile < fallbackTile) fallbackTile = split.fallbackTile;

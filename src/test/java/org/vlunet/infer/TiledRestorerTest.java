@@ -15,7 +15,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class RestorerTest {
+class TiledRestorerTest {
     static NDManager manager;
 
     @BeforeAll
@@ -83,27 +83,27 @@ class RestorerTest {
     @Test
     void oddSizesKeepTheirSize() {
         FakeNet net = new FakeNet(2, 8, 1);
-        Restorer r = new Restorer(net, manager, Restorer.Options.defaults());
+        TiledRestorer r = new TiledRestorer(net, manager, TiledRestorer.Options.defaults());
         RgbImage img = image(37, 53, 2);
         RgbImage out = r.restore(img);
         assertEquals(37, out.width());
         assertEquals(53, out.height());
         // The same as running the net on the reflect-padded image by hand and cropping.
-        RgbImage padded = Restorer.reflectPad(img, 40, 56);
+        RgbImage padded = TiledRestorer.reflectPad(img, 40, 56);
         assertEquals(img.get(1, 10, 35), padded.get(1, 10, 37)); // reflection about column 36 without repeating it
         assertEquals(img.get(2, 51, 3), padded.get(2, 53, 3));
         assertEquals(img.get(2, 49, 3), padded.get(2, 55, 3));
-        RgbImage whole = new Restorer(net, manager, Restorer.Options.defaults()).restore(padded);
+        RgbImage whole = new TiledRestorer(net, manager, TiledRestorer.Options.defaults()).restore(padded);
         assertEquals(0.0, maxDiff(out, whole.crop(0, 0, 37, 53)), 0.0);
 
-        RgbImage out16 = new Restorer(new FakeNet(1, 16, 3), manager, Restorer.Options.defaults().withMultiple(16)).restore(img);
+        RgbImage out16 = new TiledRestorer(new FakeNet(1, 16, 3), manager, TiledRestorer.Options.defaults().withMultiple(16)).restore(img);
         assertEquals(37, out16.width());
         assertEquals(53, out16.height());
     }
 
     @Test
     void tooSmallImagesAreRefusedClearly() {
-        Restorer r = new Restorer(new FakeNet(1, 8, 1), manager, Restorer.Options.defaults());
+        TiledRestorer r = new TiledRestorer(new FakeNet(1, 8, 1), manager, TiledRestorer.Options.defaults());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.restore(image(1, 1, 1)));
         assertTrue(e.getMessage().contains("1x1 is too small") && e.getMessage().contains("at least 5"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> r.restore(image(4, 20, 1)));
@@ -114,9 +114,9 @@ class RestorerTest {
     void tiledMatchesUntiledWhenTheOverlapCoversTheReceptiveField() {
         RgbImage img = image(69, 45, 4);
         FakeNet net = new FakeNet(3, 8, 5); // receptive radius 3; margin = overlap/4 = 4
-        RgbImage whole = new Restorer(net, manager, Restorer.Options.defaults()).restore(img);
+        RgbImage whole = new TiledRestorer(net, manager, TiledRestorer.Options.defaults()).restore(img);
         FakeNet tiledNet = new FakeNet(3, 8, 5);
-        Restorer tiler = new Restorer(tiledNet, manager, Restorer.Options.defaults().withTile(32, 16));
+        TiledRestorer tiler = new TiledRestorer(tiledNet, manager, TiledRestorer.Options.defaults().withTile(32, 16));
         RgbImage tiled = tiler.restore(img);
         assertEquals(tiler.passes(69, 45), tiledNet.calls);
         double d = maxDiff(whole, tiled);
@@ -127,7 +127,7 @@ class RestorerTest {
 
         // Automatic tiling above the pixel limit gives the same image.
         FakeNet autoNet = new FakeNet(3, 8, 5);
-        Restorer auto = new Restorer(autoNet, manager, new Restorer.Options(8, 0, 16, 2000, 40));
+        TiledRestorer auto = new TiledRestorer(autoNet, manager, new TiledRestorer.Options(8, 0, 16, 2000, 40));
         assertEquals(40, auto.tileFor(69, 45));
         assertEquals(0, auto.tileFor(40, 40));
         assertTrue(maxDiff(whole, auto.restore(img)) < 1e-5);
@@ -138,9 +138,9 @@ class RestorerTest {
     void noSeamsWhenTheReceptiveFieldExceedsTheMargin() {
         RgbImage img = image(64, 48, 6);
         FakeNet net = new FakeNet(6, 8, 7); // radius 6, more than the margin of 4: tiles cannot be exact
-        RgbImage whole = new Restorer(net, manager, Restorer.Options.defaults()).restore(img);
-        RgbImage blended = new Restorer(net, manager, Restorer.Options.defaults().withTile(32, 16)).restore(img);
-        RgbImage abutting = new Restorer(net, manager, Restorer.Options.defaults().withTile(32, 0)).restore(img);
+        RgbImage whole = new TiledRestorer(net, manager, TiledRestorer.Options.defaults()).restore(img);
+        RgbImage blended = new TiledRestorer(net, manager, TiledRestorer.Options.defaults().withTile(32, 16)).restore(img);
+        RgbImage abutting = new TiledRestorer(net, manager, TiledRestorer.Options.defaults().withTile(32, 0)).restore(img);
         double jb = maxJump(whole, blended), ja = maxJump(whole, abutting);
         System.out.printf("seam step in (tiled - untiled): blended %.3g, abutting tiles %.3g; blended max |diff| %.3g%n",
                 jb, ja, maxDiff(whole, blended));
@@ -182,7 +182,7 @@ class RestorerTest {
                 }
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Restorer.Options.defaults().withTile(32, 17));
-        assertThrows(IllegalArgumentException.class, () -> Restorer.Options.defaults().withTile(4, 0));
+        assertThrows(IllegalArgumentException.class, () -> TiledRestorer.Options.defaults().withTile(32, 17));
+        assertThrows(IllegalArgumentException.class, () -> TiledRestorer.Options.defaults().withTile(4, 0));
     }
 }
