@@ -10,10 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training loop: for each batch the CLIP features of the degraded crops (frozen encoder, no gradient),
- * restored = network(degraded, features), L1 loss against clean, AdamW step at the schedule's rate for this
- * step; a checkpoint every {@code saveEvery} epochs, at the end and on a stop request; validation every
- * {@code valEvery} epochs. Every step runs in its own NDManager scope, so memory stays flat however long it runs.
+ * The training loop: for each batch the {@link Objective}'s loss and gradients (for the network: the CLIP features
+ * of the degraded crops from the frozen encoder, restored = network(degraded, features), L1 loss against clean), an
+ * AdamW step at the schedule's rate for this step; a checkpoint every {@code saveEvery} epochs, at the end and on a
+ * stop request; validation every {@code valEvery} epochs. Every step runs in its own NDManager scope, so memory
+ * stays flat however long it runs.
  */
 public final class TrainLoop<B> {
 
@@ -34,7 +35,7 @@ public final class TrainLoop<B> {
         /** After an update: copies the updated weights wherever else they are held. */
         void broadcast();
 
-        /** Whether it runs on a GPU (then losses are read back every {@value #GPU_LOSS_READ_EVERY} steps). */
+        /** Whether it runs on a GPU (then losses are read back every {@value TrainLoop#GPU_LOSS_READ_EVERY} steps). */
         boolean onGpu();
 
         /** Samples in {@code batch}. */
