@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReader;
 import org.vlunet.checkpoint.Provenance;
-import org.vlunet.clip.AdapterFinetuner;
 import org.vlunet.clip.ClassFolders;
 import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.clip.ExampleImages;
@@ -15,7 +14,11 @@ import org.vlunet.data.AuthorsLayout;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
+import org.vlunet.train.AdapterTraining;
 import org.vlunet.train.Devices;
+import org.vlunet.train.Position;
+import org.vlunet.train.TrainLoop;
+import org.vlunet.train.TrainState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -124,7 +127,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: no state file " + state + " to continue from");
         }
         if (resume) {
-            int done = AdapterFinetuner.epochsIn(state);
+            int done = AdapterTraining.epochsIn(state);
             if (done >= epochs) {
                 System.out.printf("%s: already trained %d epochs (--epochs %d): nothing to do%n", state, done, epochs);
                 return 0;
@@ -182,7 +185,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         }
 
         int threads = workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        AdapterFinetuner.Settings settings = new AdapterFinetuner.Settings(classes, epochs, batchSize, lr, seed, holdout, threads);
+        AdapterTraining.Settings settings = new AdapterTraining.Settings(classes, epochs, batchSize, lr, seed, holdout, threads);
         LabelledImages data = openData(classes);
         Device dev = Devices.one(device);
         var out = System.out;
@@ -202,17 +205,28 @@ public final class FinetuneClipCommand implements Callable<Integer> {
                 out.println("random CLIP (experiments only) saved to " + randomClipFile);
             }
             if (adapterTensors != null) encoder.loadAdapter(adapterTensors, "DA adapter " + adapter);
-            AdapterFinetuner tuner = new AdapterFinetuner(encoder, settings, manager, out);
+            AdapterTraining tuner = new AdapterTraining(encoder, settings, manager, out);
             out.printf("finetune-clip on %s: %d images of %s; prompts %s; device %s%n", dataRoot, data.size(),
                     tuner.classes().stream().map(d -> d.key).toList(), tuner.prompts(), dev);
             tuner.prepare(data);
             out.printf("%d training images, %d held out%n", tuner.trainingImages(), tuner.heldOutImages());
+            TrainState from = null;
             if (resume) {
-                tuner.resume(state);
-                out.printf("resuming from %s after epoch %d%n", state, tuner.epochsDone());
+                from = tuner.resumable(state);
+                Position p = from.position();
+                out.printf("resuming from %s after epoch %d%s%n", state, p.epoch(), p.index() == 0 ? "" : " and batch " + p.index());
             }
-            tuner.run((weights, m) -> org.vlunet.checkpoint.ModelWriter.write(output, Checkpoint.ofEncoder(Map.of(), weights, encoder.config(), tuner.prompts(),
-                    Provenance.now("finetune-clip", (long) tuner.epochsDone(), tuner.steps(), m.get("clip_weights"), null)), null, m), state, meta);
+            TrainLoop.Outcome done;
+            try (tuner) {
+                done = tuner.run((weights, m, next) -> org.vlunet.checkpoint.ModelWriter.write(output, Checkpoint.ofEncoder(Map.of(), weights,
+                        encoder.config(), tuner.prompts(), Provenance.now("finetune-clip", (long) next.epoch(), next.step(), m.get("clip_weights"), null)),
+                        null, m), state, meta, from);
+            }
+            if (!done.reason().equals(TrainLoop.Outcome.DONE)) {
+                out.printf("stopped at epoch %d batch %d: %s records it; continue with --resume%n", done.position().epoch() + 1,
+                        done.position().index(), state);
+                return 0; // as train: a requested stop is no failure
+            }
             out.printf("wrote %s (DA adapter, classes %s) and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state);
         }
         return 0;

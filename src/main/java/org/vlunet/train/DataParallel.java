@@ -30,7 +30,7 @@ import java.util.concurrent.Future;
  * <p>Replicas run in their own threads (PyTorch's grad mode is per thread, so each sets it), the first on the
  * caller's thread when there is only one.
  */
-public final class DataParallel<M extends Block> implements AutoCloseable {
+public final class DataParallel<M extends Block> implements TrainLoop.Objective<TrainBatch>, AutoCloseable {
 
     /** A network on a device with the degradation encoder that feeds it (frozen, on the same device). */
     public record Replica<M>(M model, Device device, FeatureSource encoder) {}
@@ -93,7 +93,18 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
         return out;
     }
 
+    @Override
+    public boolean onGpu() {
+        return replicas.stream().anyMatch(r -> r.device().isGpu());
+    }
+
+    @Override
+    public int size(TrainBatch batch) {
+        return batch.size();
+    }
+
     /** Zeroes every replica's gradients. */
+    @Override
     public void zeroGrad() {
         for (GradientViews g : grads) g.zero();
     }
@@ -102,6 +113,7 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
      * The gradient of the last pass's whole-batch loss, for the optimizer: the first replica's, plus each other
      * replica's moved to the first one's device, in the first replica's parameter order.
      */
+    @Override
     public GradientSource gradients() {
         if (replicas.size() == 1) return grads.get(0);
         return new GradientSource() {
@@ -153,6 +165,7 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
      * As {@link #lossAndGradients(TrainBatch)}, leaving the loss on the first replica's device as a 0-d array on
      * {@code into}: nothing waits for the device.
      */
+    @Override
     public NDArray lossAndGradients(TrainBatch batch, NDManager into) {
         int n = batch.size();
         int[] counts = split(n, replicas.size());
@@ -217,6 +230,7 @@ public final class DataParallel<M extends Block> implements AutoCloseable {
     }
 
     /** Copies the first replica's weights into the others, device to device. */
+    @Override
     public void broadcast() {
         List<Parameter> first = params.get(0);
         for (int r = 1; r < replicas.size(); r++) {

@@ -6,7 +6,7 @@ import org.vlunet.data.Batch;
 import org.vlunet.data.Loader;
 
 /** The dataset module's background {@link Loader} as the loop's batch stream (host arrays to NDArrays). */
-public final class LoaderStream implements TrainLoop.BatchStream {
+public final class LoaderStream implements TrainLoop.BatchStream<TrainBatch> {
     private final Loader loader;
     private final int clipSize;
 
@@ -27,14 +27,14 @@ public final class LoaderStream implements TrainLoop.BatchStream {
     }
 
     @Override
-    public TrainLoop.Positioned next(NDManager manager) {
+    public TrainLoop.Positioned<TrainBatch> next(NDManager manager) {
         Batch b = loader.next();
         int n = b.size(), p = b.patchSize();
         if (b.clipInput() == null) throw new IllegalStateException("the loader made no CLIP input");
         Shape img = new Shape(n, 3, p, p);
         TrainBatch t = new TrainBatch(manager.create(b.degraded(), img), manager.create(b.clean(), img),
                 manager.create(b.clipInput(), new Shape(n, 3, clipSize, clipSize)), b.classes());
-        return new TrainLoop.Positioned(b.epoch(), b.index(), t);
+        return new TrainLoop.Positioned<>(b.epoch(), b.index(), t);
     }
 
     @Override

@@ -30,6 +30,11 @@ public final class LrSchedule {
         this.stepsPerEpoch = stepsPerEpoch;
     }
 
+    /** The base rate throughout (no warm-up, no decay): the cosine of an endless run stays at its top. */
+    public static LrSchedule constant(double base, long stepsPerEpoch) {
+        return new LrSchedule(base, 0, Double.POSITIVE_INFINITY, stepsPerEpoch);
+    }
+
     /** The rate for the update that follows {@code step} completed steps (step 0 is the first update). */
     public double rate(long step) {
         return rateAtEpoch((double) step / stepsPerEpoch);

@@ -4,34 +4,58 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import org.vlunet.model.DeviceConstants;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training loop: for each batch the CLIP features of the degraded crops (frozen encoder, no gradient),
- * restored = network(degraded, features), L1 loss against clean, AdamW step at the schedule's rate for this
- * step; a checkpoint every {@code saveEvery} epochs, at the end and on a stop request; validation every
- * {@code valEvery} epochs. Every step runs in its own NDManager scope, so memory stays flat however long it runs.
+ * The training loop: for each batch the {@link Objective}'s loss and gradients (for the network: the CLIP features
+ * of the degraded crops from the frozen encoder, restored = network(degraded, features), L1 loss against clean), an
+ * AdamW step at the schedule's rate for this step; a checkpoint every {@code saveEvery} epochs, at the end and on a
+ * stop request; validation every {@code valEvery} epochs. Every step runs in its own NDManager scope, so memory
+ * stays flat however long it runs.
  */
-public final class TrainLoop<M extends Block> {
+public final class TrainLoop<B> {
+
+    /**
+     * What the loop trains on batches of type {@code B}: the restoration network over its replicas
+     * ({@link DataParallel}), or the DA adapter over CLIP embeddings ({@link AdapterTraining}).
+     */
+    public interface Objective<B> {
+        /** Zeroes the gradients before a step. */
+        void zeroGrad();
+
+        /** Forward and backward over {@code batch}: its mean loss as a 0-d array on {@code into}, not read back. */
+        NDArray lossAndGradients(B batch, NDManager into);
+
+        /** Where the optimizer reads the gradients of the last pass. */
+        GradientSource gradients();
+
+        /** After an update: copies the updated weights wherever else they are held. */
+        void broadcast();
+
+        /** Whether it runs on a GPU (then losses are read back every {@value TrainLoop#GPU_LOSS_READ_EVERY} steps). */
+        boolean onGpu();
+
+        /** Samples in {@code batch}. */
+        int size(B batch);
+    }
 
     /** Batches in order from a start position (see {@link Position}); each batch's arrays on the given manager. */
-    public interface BatchStream extends AutoCloseable {
+    public interface BatchStream<B> extends AutoCloseable {
         int batchesPerEpoch();
 
         boolean hasNext();
 
-        Positioned next(NDManager manager);
+        Positioned<B> next(NDManager manager);
 
         @Override
         void close();
     }
 
     /** A batch and where it stands in the run. */
-    public record Positioned(int epoch, int index, TrainBatch batch) {}
+    public record Positioned<B>(int epoch, int index, B batch) {}
 
     /**
      * One validation set's mean scores over the images scored; {@code failed} images (non-finite output, for
@@ -84,7 +108,7 @@ public final class TrainLoop<M extends Block> {
 
     private final Recipe recipe;
     private final Settings settings;
-    private final DataParallel<M> model;
+    private final Objective<B> model;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final NDManager manager;
@@ -104,7 +128,7 @@ public final class TrainLoop<M extends Block> {
     /** A step's loss not read yet, and what its log line needs. */
     private record Pending(NDArray loss, Position pos, double lr, int batchSize, double seconds) {}
 
-    public TrainLoop(Recipe recipe, Settings settings, DataParallel<M> model, AdamW optimizer, LrSchedule schedule,
+    public TrainLoop(Recipe recipe, Settings settings, Objective<B> model, AdamW optimizer, LrSchedule schedule,
                      NDManager manager, Checkpointer checkpointer, Validator validator, TrainLog log,
                      ProgressBar progress, StopSignal stop) {
         this.recipe = recipe;
@@ -118,15 +142,14 @@ public final class TrainLoop<M extends Block> {
         this.log = log;
         this.progress = progress;
         this.stop = stop == null ? new StopSignal() : stop;
-        boolean gpu = model.replicas().stream().anyMatch(r -> r.device().isGpu());
-        this.lossReadEvery = settings.lossReadEvery() > 0 ? settings.lossReadEvery() : gpu ? GPU_LOSS_READ_EVERY : 1;
+        this.lossReadEvery = settings.lossReadEvery() > 0 ? settings.lossReadEvery() : model.onGpu() ? GPU_LOSS_READ_EVERY : 1;
     }
 
     /**
      * Runs from {@code start} with {@code data} opened at that position, until the last epoch, --max_steps or a stop
      * request (after which the caller releases a waiting shutdown hook with {@link StopSignal#finished()}).
      */
-    public Outcome run(Position start, BatchStream data) {
+    public Outcome run(Position start, BatchStream<B> data) {
         int perEpoch = data.batchesPerEpoch();
         if (perEpoch != schedule.stepsPerEpoch()) {
             throw new IllegalStateException("schedule has " + schedule.stepsPerEpoch() + " steps per epoch, data " + perEpoch);
@@ -155,7 +178,7 @@ public final class TrainLoop<M extends Block> {
                 throw new IllegalStateException("the data ran out at epoch " + pos.epoch() + " batch " + pos.index());
             }
             try (NDManager sub = manager.newSubManager()) {
-                Positioned b = data.next(sub);
+                Positioned<B> b = data.next(sub);
                 if (b.epoch() != pos.epoch() || b.index() != pos.index()) {
                     throw new IllegalStateException("expected batch " + pos.index() + " of epoch " + pos.epoch()
                             + ", the data gave batch " + b.index() + " of epoch " + b.epoch());
@@ -188,7 +211,7 @@ public final class TrainLoop<M extends Block> {
      * NDArray)}), and it is read back with the next {@code lossReadEvery - 1} steps' (or sooner, before anything
      * is saved or validated), when it is logged; a non-finite one then stops the run.
      */
-    public void step(TrainBatch batch, double lr, Position pos) {
+    public void step(B batch, double lr, Position pos) {
         model.zeroGrad();
         if (pendingScope == null) pendingScope = manager.newSubManager();
         NDArray loss = model.lossAndGradients(batch, pendingScope);
@@ -199,7 +222,7 @@ public final class TrainLoop<M extends Block> {
             optimizer.step(lr, model.gradients(), recipe.gradClip(), finite);
         }
         model.broadcast();
-        pending.add(new Pending(loss, pos, lr, batch.size(), (System.nanoTime() - startNanos) / 1e9));
+        pending.add(new Pending(loss, pos, lr, model.size(batch), (System.nanoTime() - startNanos) / 1e9));
         if (pending.size() >= lossReadEvery) readLosses();
     }
 

@@ -19,7 +19,8 @@ import java.util.Map;
  * Lightning checkpoints) and the optimizer state under {@code optimizer.<param>.{step,exp_avg,exp_avg_sq}}.
  * Metadata: the format tag, the model configuration, the recipe, the position (epoch, batch, step), the batches
  * per epoch and the settings of the run that wrote it. There is no other random state: model initialisation is
- * seeded, and every batch is a function of (seed, epoch, batch index).
+ * seeded, and every batch is a function of (seed, epoch, batch index). A run that trains the DA adapter alone
+ * ({@link AdapterTraining}) has no model configuration ({@code config} null) and keeps the adapter under {@code net.}.
  */
 public record TrainState(Map<String, HostTensor> net, Map<String, HostTensor> optimizer, VluNetConfig config,
                          Recipe recipe, Position position, int batchesPerEpoch, Map<String, String> metadata) {
@@ -32,7 +33,7 @@ public record TrainState(Map<String, HostTensor> net, Map<String, HostTensor> op
         tensors.putAll(StateDict.prefix(optimizer, "optimizer."));
         LinkedHashMap<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("format", FORMAT);
-        meta.put("config", config.toJson());
+        if (config != null) meta.put("config", config.toJson());
         try {
             meta.put("recipe", JSON.writeValueAsString(recipe));
             meta.put("position", JSON.writeValueAsString(position));
@@ -65,7 +66,7 @@ public record TrainState(Map<String, HostTensor> net, Map<String, HostTensor> op
             throw new TrainException(file + ": cannot read the training checkpoint: " + e.getMessage(), e);
         }
         try {
-            VluNetConfig config = VluNetConfig.fromJson(meta.get("config"));
+            VluNetConfig config = meta.get("config") == null ? null : VluNetConfig.fromJson(meta.get("config"));
             Recipe recipe = JSON.readValue(meta.get("recipe"), Recipe.class);
             Position position = JSON.readValue(meta.get("position"), Position.class);
             int perEpoch = Integer.parseInt(meta.get("batches_per_epoch"));
@@ -84,6 +85,7 @@ public record TrainState(Map<String, HostTensor> net, Map<String, HostTensor> op
      * {@code batchesPerEpoch} batches per epoch; the message lists every difference.
      */
     public void checkResumable(Path file, VluNetConfig config, Recipe recipe, int batchesPerEpoch) {
+        if (this.config == null) throw new TrainException(file + " is the state of a finetune-clip run, not of train");
         java.util.List<String> problems = new java.util.ArrayList<>();
         if (!this.config.model().equals(config.model())) {
             problems.add("model " + this.config.model() + " vs " + config.model());

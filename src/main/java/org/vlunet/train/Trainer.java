@@ -268,7 +268,7 @@ public final class Trainer {
                         plan.resume() != null ? ", resuming at epoch " + (pos.epoch() + 1) + " batch " + pos.index() + " (step " + pos.step() + ")" : "");
                 TrainLoop.Validator val = plan.validation().isEmpty() ? null
                         : new Validation(plan.validation(), o.valImages(), first, encoders.get(0), root, stop::requested);
-                TrainLoop<VluNet> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps()),
+                TrainLoop<TrainBatch> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps()),
                         dp, opt, schedule, root, ck, val, log, new ProgressBar(err, System.console() != null), stop);
                 TrainLoop.Outcome out = loop.run(pos, data);
                 var end = log.event(out.reason());

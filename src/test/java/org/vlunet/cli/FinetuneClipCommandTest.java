@@ -164,6 +164,60 @@ class FinetuneClipCommandTest {
         assertTrue(r5.out().contains("nothing to do"), r5.out());
     }
 
+    /**
+     * A state file of the first format (the adapter, Adam's moments as adam.m./adam.v., the step count in metadata)
+     * still resumes, to what the uninterrupted run gives; settings that change the run are refused in one line.
+     */
+    @Test
+    void resumesTheFirstStateFormat(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        makeData(data);
+        Path out = tmp.resolve("a").resolve("adapter.safetensors"), state = out.resolveSibling("adapter.state.safetensors");
+        assertEquals(0, run(args(data, out, 2)).code());
+        // the state rewritten as the first format wrote it
+        Map<String, HostTensor> now = Safetensors.readAll(state), old = new java.util.LinkedHashMap<>();
+        Map<String, String> meta;
+        try (Safetensors st = Safetensors.open(state)) {
+            meta = new java.util.LinkedHashMap<>(st.metadata());
+        }
+        now.forEach((k, v) -> { if (k.startsWith("net.")) old.put(k.substring(4), v); });
+        for (String k : List.copyOf(old.keySet())) {
+            old.put("adam.m." + k, now.get("optimizer." + k + ".exp_avg"));
+            old.put("adam.v." + k, now.get("optimizer." + k + ".exp_avg_sq"));
+        }
+        Map<String, String> oldMeta = new java.util.LinkedHashMap<>();
+        oldMeta.put("classes", meta.get("classes"));
+        oldMeta.put("epochs", "2");
+        oldMeta.put("format", "VLU-Net finetune-clip state");
+        oldMeta.put("adam_steps", Long.toString(now.get("optimizer." + old.keySet().iterator().next() + ".step").toLongs()[0]));
+        oldMeta.put("seed", "3");
+        oldMeta.put("batch_size", "4");
+        oldMeta.put("holdout", "0.2");
+        oldMeta.put("images", "18");
+        Files.delete(state);
+        Safetensors.write(state, old, oldMeta);
+
+        String[] otherBatch = args(data, out, 3, "--resume");
+        otherBatch[List.of(otherBatch).indexOf("--batch_size") + 1] = "5";
+        Result other = run(otherBatch);
+        assertEquals(1, other.code());
+        assertTrue(other.err().contains("batch_size 4 vs 5"), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+
+        Result resumed = run(args(data, out, 3, "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("after epoch 2"), resumed.out());
+        Path straight = tmp.resolve("b").resolve("adapter.safetensors");
+        assertEquals(0, run(args(data, straight, 3)).code());
+        Map<String, HostTensor> a = Safetensors.readAll(out), b = Safetensors.readAll(straight);
+        double max = 0;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloats(), y = b.get(k).toFloats();
+            for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+        }
+        assertTrue(max <= 1e-6, "resumed from the first format, the adapter differs from the uninterrupted one by " + max);
+    }
+
     @Test
     void nonFiniteEmbeddingsAndBadOutputsFailBeforeTraining(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");

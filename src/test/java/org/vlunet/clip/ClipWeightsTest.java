@@ -11,6 +11,7 @@ import org.vlunet.Fixtures;
 import org.vlunet.checkpoint.CheckpointReader;
 import org.vlunet.checkpoint.ModelWriter;
 import org.vlunet.config.VluNetConfig;
+import org.vlunet.train.AdamW;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.Safetensors;
 import org.vlunet.weights.StateDict;
@@ -25,8 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Loading and saving the encoder's weights, the authors' checkpoint layout, memory hygiene, and Adam. */
+/** Loading and saving the encoder's weights, the authors' checkpoint layout, memory hygiene, and Adam (AdamW without decay). */
 class ClipWeightsTest {
+    /** torch.optim.Adam's defaults, with which the authors fine-tune the adapter. */
+    static final AdamW.Settings ADAM = new AdamW.Settings(0.9, 0.999, 1e-8, 0);
 
     @Test
     void saveLoadRoundTripAndLightningLayout(@TempDir Path tmp) throws Exception {
@@ -87,7 +90,7 @@ class ClipWeightsTest {
         Map<String, HostTensor> io = Fixtures.readAll("clip_tiny_io.safetensors");
         try (NDManager m = NDManager.newBaseManager()) {
             DegradationEncoder e = DegradationEncoder.create(VluNetConfig.load("vlunet-tiny").clip(), m);
-            Adam adam = new Adam(StateDict.parameters(e.adapter()), 1e-5, m);
+            AdamW adam = new AdamW(StateDict.parameters(e.adapter()), ADAM, m);
             Runnable call = () -> {
                 try (NDManager s = m.newSubManager()) {
                     NDArray images = io.get("images").toNDArray(s), texts = io.get("texts").toNDArray(s);
@@ -95,7 +98,8 @@ class ClipWeightsTest {
                         gc.backward(e.promptMatch(images, texts).sum());
                     }
                 }
-                adam.step();
+                adam.step(1e-5);
+                adam.zeroGrad();
             };
             call.run(); // makes the per-device constants
             int before = m.getManagedArrays().size();
@@ -112,7 +116,7 @@ class ClipWeightsTest {
             Parameter w = StateDict.parameters(d).get("weight");
             float[] w0 = w.getArray().toFloatArray();
             double lr = 0.01;
-            Adam adam = new Adam(Map.of("weight", w), lr, m);
+            AdamW adam = new AdamW(Map.of("weight", w), ADAM, m);
             double[] c = {0.5, -2.0, 1e-3};
             double[] p = new double[3], mm = new double[3], vv = new double[3];
             for (int i = 0; i < 3; i++) p[i] = w0[i];
@@ -123,7 +127,8 @@ class ClipWeightsTest {
                         gc.backward(w.getArray().mul(coef).sum());
                     }
                 }
-                adam.step();
+                adam.step(lr);
+                adam.zeroGrad(); // the trainer's loop zeroes gradients after every step
                 for (int i = 0; i < 3; i++) {
                     double g = c[i] * t;
                     mm[i] = 0.9 * mm[i] + 0.1 * g;
@@ -134,13 +139,13 @@ class ClipWeightsTest {
             }
             float[] got = w.getArray().toFloatArray();
             for (int i = 0; i < 3; i++) assertEquals(p[i], got[i], 1e-6, "weight " + i);
-            assertEquals(3, adam.steps());
+            assertEquals(3, adam.stepCount("weight"));
             // Gradients are cleared after a step.
             for (float g : w.getArray().getGradient().toFloatArray()) assertEquals(0f, g);
             // State round trip.
-            Adam again = new Adam(Map.of("weight", w), lr, m);
-            again.load(adam.state(), adam.steps(), "state");
-            assertArrayEquals(adam.state().get("adam.v.weight").toFloats(), again.state().get("adam.v.weight").toFloats());
+            AdamW again = new AdamW(Map.of("weight", w), ADAM, m);
+            again.loadState(adam.state(), "state");
+            assertArrayEquals(adam.state().get("weight.exp_avg_sq").toFloats(), again.state().get("weight.exp_avg_sq").toFloats());
         }
     }
 }

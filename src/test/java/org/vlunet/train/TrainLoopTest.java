@@ -32,7 +32,7 @@ class TrainLoopTest {
     static final int D = 6, PER_EPOCH = 4, BATCH = 3;
 
     /** Deterministic noisy batches: a function of (epoch, index) only. */
-    static final class Stream implements TrainLoop.BatchStream {
+    static final class Stream implements TrainLoop.BatchStream<TrainBatch> {
         int epoch, index;
 
         Stream(Position start) {
@@ -48,7 +48,7 @@ class TrainLoopTest {
             return true;
         }
 
-        public TrainLoop.Positioned next(NDManager m) {
+        public TrainLoop.Positioned<TrainBatch> next(NDManager m) {
             Random r = new Random(1000L * epoch + index);
             int n = BATCH * 3 * 8 * 8;
             float[] clean = new float[n], deg = new float[n], feat = new float[BATCH * D];
@@ -59,7 +59,7 @@ class TrainLoopTest {
             for (int i = 0; i < feat.length; i++) feat[i] = (float) r.nextGaussian();
             TrainBatch b = new TrainBatch(m.create(deg, new Shape(BATCH, 3, 8, 8)), m.create(clean, new Shape(BATCH, 3, 8, 8)),
                     m.create(feat, new Shape(BATCH, D)), new int[BATCH]);
-            TrainLoop.Positioned p = new TrainLoop.Positioned(epoch, index, b);
+            TrainLoop.Positioned<TrainBatch> p = new TrainLoop.Positioned<>(epoch, index, b);
             if (++index == PER_EPOCH) {
                 index = 0;
                 epoch++;
@@ -99,7 +99,7 @@ class TrainLoopTest {
                     files.save(p, e);
                 };
                 PrintStream err = new PrintStream(new ByteArrayOutputStream());
-                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(2, 0, maxSteps), dp, opt, schedule, m,
+                TrainLoop<TrainBatch> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(2, 0, maxSteps), dp, opt, schedule, m,
                         ck, null, log, new ProgressBar(err, false), stop);
                 try (Stream data = new Stream(start)) {
                     outcomes.add(loop.run(start, data));
@@ -180,7 +180,7 @@ class TrainLoopTest {
                  TrainLog log = new TrainLog(tmp.resolve("log.jsonl"));
                  Stream data = new Stream(Position.START)) {
                 TrainLoop.Validator val = () -> List.of(new TrainLoop.SetScore("Rain Derain", Double.NaN, Double.NaN, 0, 2, "image 0: NaN"));
-                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 1, 2L * PER_EPOCH), dp, opt,
+                TrainLoop<TrainBatch> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 1, 2L * PER_EPOCH), dp, opt,
                         new LrSchedule(0.02, 1, RECIPE.epochs(), PER_EPOCH), m, (p, e) -> {}, val, log, null, null);
                 TrainLoop.Outcome out = loop.run(Position.START, data);
                 assertEquals(2L * PER_EPOCH, out.position().step(), "training went on");
@@ -200,7 +200,7 @@ class TrainLoopTest {
             try (DataParallel<ToyNet> dp = new DataParallel<>(List.of(new DataParallel.Replica<>(net, Device.cpu(), f -> f.duplicate())),
                     ToyNet::forward, m);
                  AdamW opt = new AdamW(dp.parameters(), RECIPE.adamW(), m)) {
-                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 0, 0), dp, opt,
+                TrainLoop<TrainBatch> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 0, 0), dp, opt,
                         new LrSchedule(0.1, 0, 1, 1), m, (p, e) -> {}, null, null, null, null);
                 float[] before = net.conv1.getArray().toFloatArray();
                 NDArray nan = m.full(new Shape(1, 3, 8, 8), Float.NaN);
@@ -220,7 +220,7 @@ class TrainLoopTest {
             try (DataParallel<ToyNet> dp = new DataParallel<>(List.of(new DataParallel.Replica<>(net, Device.cpu(), f -> f.duplicate())),
                     ToyNet::forward, m);
                  AdamW opt = new AdamW(dp.parameters(), RECIPE.adamW(), m)) {
-                TrainLoop<ToyNet> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 0, 0, 3), dp, opt,
+                TrainLoop<TrainBatch> loop = new TrainLoop<>(RECIPE, new TrainLoop.Settings(0, 0, 0, 3), dp, opt,
                         new LrSchedule(0.1, 0, 1, 3), m, (p, e) -> {}, null, null, null, null);
                 TrainBatch good = new TrainBatch(m.randomUniform(0, 1, new Shape(1, 3, 8, 8)), m.zeros(new Shape(1, 3, 8, 8)),
                         m.ones(new Shape(1, D)), new int[1]);
