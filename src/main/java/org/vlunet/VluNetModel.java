@@ -31,8 +31,9 @@ import java.util.Map;
 
 /**
  * The whole VLU-Net: the restoration network, the degradation encoder (CLIP + DA adapter), the configuration
- * and the classes, loaded from any supported checkpoint onto one device. The single path by which the
- * restore, test and train commands run the model: {@code restored = net(image, adapter(CLIP(preprocess(image))))}.
+ * and the classes, on one device: fresh, loaded from any supported checkpoint, or one of a training run's replicas.
+ * The single path by which the restore and test commands and training (its replicas and validation) build and run
+ * the model: {@code restored = net(image, adapter(CLIP(preprocess(image))))}.
  * As an {@link ImageModel} it conditions on a whole image once, so every tile of it gets the same guidance.
  */
 public final class VluNetModel implements ImageModel, AutoCloseable {
