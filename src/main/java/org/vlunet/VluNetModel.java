@@ -31,8 +31,9 @@ import java.util.Map;
 
 /**
  * The whole VLU-Net: the restoration network, the degradation encoder (CLIP + DA adapter), the configuration
- * and the classes, loaded from any supported checkpoint onto one device. The single path by which the
- * restore, test and train commands run the model: {@code restored = net(image, adapter(CLIP(preprocess(image))))}.
+ * and the classes, on one device: fresh, loaded from any supported checkpoint, or one of a training run's replicas.
+ * The single path by which the restore and test commands and training (its replicas and validation) build and run
+ * the model: {@code restored = net(image, adapter(CLIP(preprocess(image))))}.
  * As an {@link ImageModel} it conditions on a whole image once, so every tile of it gets the same guidance.
  */
 public final class VluNetModel implements ImageModel, AutoCloseable {
@@ -64,38 +65,77 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
      * shapes say; the file must hold the backbone, CLIP and the image adapter (the text adapter is optional).
      */
     public static VluNetModel load(Path checkpoint, VluNetConfig config, Device device) {
-        return load(CheckpointReader.read(checkpoint), config, device, false);
+        return load(CheckpointReader.read(checkpoint), config, device);
+    }
+
+    /** As {@link #load(Path, VluNetConfig, Device)} from (possibly merged) checkpoint parts. */
+    public static VluNetModel load(Checkpoint checkpoint, VluNetConfig config, Device device) {
+        Checkpoint ck = settle(checkpoint, config, true);
+        CpuKernels.prepare();
+        return assemble(ck, ck.backbone(), NDManager.newBaseManager(device), false);
     }
 
     /**
-     * Builds the model from (possibly merged) checkpoint parts. With {@code allowFresh}, a missing backbone or
-     * adapter starts from its default initialisation (for training); CLIP is always required.
+     * The models a data-parallel training run steps, one per device, each on a sub-manager of {@code root}: CLIP
+     * and the image adapter from {@code weights} (required), the backbone too where it holds one, else initialised
+     * on the first device and copied to the others, so that every replica starts the same. Their CPU kernels are
+     * checked for the backward pass too.
      */
-    public static VluNetModel load(Checkpoint checkpoint, VluNetConfig config, Device device, boolean allowFresh) {
+    public static List<VluNetModel> replicas(Checkpoint weights, VluNetConfig config, List<Device> devices, NDManager root) {
+        Checkpoint ck = settle(weights, config, false);
+        CpuKernels.prepare();
+        List<VluNetModel> out = new ArrayList<>();
+        Map<String, HostTensor> backbone = ck.hasBackbone() ? ck.backbone() : null;
+        try {
+            for (Device d : devices) {
+                out.add(assemble(ck, backbone, root.newSubManager(d), true));
+                if (backbone == null) backbone = StateDict.save(out.get(0).net());
+            }
+        } catch (RuntimeException e) {
+            out.forEach(VluNetModel::close);
+            throw e;
+        }
+        return out;
+    }
+
+    /** A model with every part at its default initialisation (for training from scratch and tests). */
+    public static VluNetModel create(VluNetConfig config, Device device) {
+        Checkpoint empty = Checkpoint.of(Map.of(), Map.of(), Map.of(), config.validate(), null, null).resolve(null);
+        if (empty.config().clip() == null) throw new WeightsException("configuration needs a \"clip\" section");
+        CpuKernels.prepare();
+        return assemble(empty, null, NDManager.newBaseManager(device), false);
+    }
+
+    /** The checkpoint with its configuration settled, refused unless it holds CLIP, the image adapter and (if asked) the backbone. */
+    private static Checkpoint settle(Checkpoint checkpoint, VluNetConfig config, boolean needBackbone) {
         Checkpoint ck = checkpoint.resolve(config);
-        String where = ck.path() == null ? "checkpoint" : ck.path().toString();
         List<String> lacking = new ArrayList<>();
-        if (!ck.hasBackbone() && !allowFresh) lacking.add("the backbone (net.*)");
+        if (!ck.hasBackbone() && needBackbone) lacking.add("the backbone (net.*)");
         if (!ck.hasClip()) lacking.add("CLIP (clip_model.* / open_clip keys)");
-        if (!ck.hasImageAdapter() && !allowFresh) lacking.add("the image adapter (ad_imageEncoder.adapter.*)");
+        if (!ck.hasImageAdapter()) lacking.add("the image adapter (ad_imageEncoder.adapter.*)");
         if (!lacking.isEmpty()) {
-            throw new WeightsException(where + ": lacks " + String.join(", ", lacking) + " (holds " + describeParts(ck)
+            throw new WeightsException(where(ck) + ": lacks " + String.join(", ", lacking) + " (holds " + describeParts(ck)
                     + "); give a checkpoint with all parts, or several files to combine with convert");
         }
         if (ck.config() == null || ck.config().clip() == null) {
-            throw new WeightsException(where + ": the configuration is unknown; give --config");
+            throw new WeightsException(where(ck) + ": the configuration is unknown; give --config");
         }
-        VluNetConfig cfg = ck.config();
-        CpuKernels.prepare();
-        NDManager manager = NDManager.newBaseManager(device);
+        return ck;
+    }
+
+    /**
+     * The one place a VLU-Net is put together: the network (its {@code backbone} loaded if given), the encoder with
+     * whatever CLIP and adapter weights {@code ck} holds, on {@code manager}, which the model then owns (closed if
+     * this fails). The order of the random initialisations is fixed here, so a seeded run starts the same.
+     */
+    private static VluNetModel assemble(Checkpoint ck, Map<String, HostTensor> backbone, NDManager manager, boolean backward) {
+        String where = where(ck);
         try {
+            VluNetConfig cfg = ck.config();
             VluNet net = new VluNet(cfg.model()).initialize(manager);
-            if (ck.hasBackbone()) StateDict.load(net, ck.backbone(), true, where + " (backbone)");
+            if (backbone != null) StateDict.load(net, backbone, true, where + " (backbone)");
             DegradationEncoder encoder = DegradationEncoder.create(cfg.clip(), manager);
-            LinkedHashMap<String, HostTensor> clip = new LinkedHashMap<>(ck.clip());
-            // unused for restoration; sources without it (e.g. a trimmed open_clip file) get open_clip's initial value
-            clip.putIfAbsent("logit_scale", HostTensor.ofFloats(new long[0], new float[] {(float) Math.log(1 / 0.07)}));
-            encoder.loadClip(clip, where + " (CLIP)");
+            if (ck.hasClip()) encoder.loadClip(ck.clip(), where + " (CLIP)");
             if (!ck.adapter().isEmpty()) {
                 StateDict.Report r = StateDict.load(encoder.adapter(), ck.adapter(), false, where + " (adapter)");
                 List<String> missing = r.missing().stream()
@@ -106,8 +146,12 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
                             + new StateDict.Report(missing, r.unexpected(), r.mismatched()).describe());
                 }
             }
-            boolean text = ck.hasTextAdapter() || (allowFresh && !ck.hasImageAdapter());
-            verifyKernels(net, encoder);
+            if (!manager.getDevice().isGpu()) { // the engine's kernels, checked before their first op (see CpuKernels)
+                CpuKernels.verify(net, backward);
+                CpuKernels.verify(encoder.clip(), false);
+            }
+            // a fresh adapter has both towers
+            boolean text = ck.hasTextAdapter() || !ck.hasImageAdapter();
             return new VluNetModel(manager, cfg, net, encoder, ck.prompts(), text, ck.provenance(), ck.path());
         } catch (RuntimeException e) {
             manager.close();
@@ -115,30 +159,8 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         }
     }
 
-    /** A model with every part at its default initialisation (for training from scratch and tests). */
-    public static VluNetModel create(VluNetConfig config, Device device) {
-        Checkpoint empty = Checkpoint.of(Map.of(), Map.of(), Map.of(), config.validate(), null, null).resolve(null);
-        VluNetConfig cfg = empty.config();
-        if (cfg.clip() == null) throw new WeightsException("configuration needs a \"clip\" section");
-        CpuKernels.prepare();
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            VluNet net = new VluNet(cfg.model()).initialize(manager);
-            DegradationEncoder encoder = DegradationEncoder.create(cfg.clip(), manager);
-            verifyKernels(net, encoder);
-            return new VluNetModel(manager, cfg, net, encoder, empty.prompts(), true, null, null);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-    }
-
-    /** On the CPU, the engine's kernels for these networks are checked before their first op (see CpuKernels). */
-    private static void verifyKernels(VluNet net, DegradationEncoder encoder) {
-        if (!net.getParameters().valueAt(0).getArray().getDevice().isGpu()) {
-            CpuKernels.verify(net, false);
-            CpuKernels.verify(encoder.clip(), false);
-        }
+    private static String where(Checkpoint ck) {
+        return ck.path() == null ? "checkpoint" : ck.path().toString();
     }
 
     private static String describeParts(Checkpoint ck) {
@@ -192,7 +214,12 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
 
     // ---- running ---------------------------------------------------------------------------------------------
 
-    /** CLIP's input (b, 3, 224, 224): each degraded image resized, centre-cropped and normalised as open_clip does. */
+    /** CLIP's input for one degraded image (3·S·S values): resized, centre-cropped and normalised as open_clip does. */
+    public float[] clipInput(RgbImage image) {
+        return ClipPreprocessor.preprocess(image, config.clip().vision().imageSize());
+    }
+
+    /** CLIP's input (b, 3, S, S) for images (b, 3, H, W) in [0, 1], each as {@link #clipInput(RgbImage)}, on the model's device. */
     public NDArray clipInput(NDArray image01) {
         long[] s = checkImage(image01);
         int b = (int) s[0], h = (int) s[2], w = (int) s[3];
@@ -202,11 +229,13 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
         for (int i = 0; i < b; i++) {
             float[] px = new float[n];
             System.arraycopy(all, i * n, px, 0, n);
-            pre.add(ClipPreprocessor.preprocess(new RgbImage(w, h, px), config.clip().vision().imageSize()));
+            pre.add(clipInput(new RgbImage(w, h, px)));
         }
-        int size = config.clip().vision().imageSize();
-        NDArray out = ClipPreprocessor.stack(image01.getManager(), pre, size);
-        return out.toDevice(device(), false);
+        return onDevice(clipBatch(image01.getManager(), pre));
+    }
+
+    private NDArray clipBatch(NDManager manager, List<float[]> inputs) {
+        return ClipPreprocessor.stack(manager, inputs, config.clip().vision().imageSize());
     }
 
     /** The degradation feature d = image adapter(CLIP(clip input)), (b, 512), for images (b, 3, H, W) in [0, 1]. */
@@ -288,9 +317,7 @@ public final class VluNetModel implements ImageModel, AutoCloseable {
     /** As above from the host image: only CLIP's preprocessed input goes to the device, never the whole image. */
     @Override
     public Conditioned condition(RgbImage image, NDManager manager) {
-        int size = config.clip().vision().imageSize();
-        NDArray input = ClipPreprocessor.stack(manager, List.of(ClipPreprocessor.preprocess(image, size)), size);
-        return conditioned(encoder.features(onDevice(input)));
+        return conditioned(encoder.features(onDevice(clipBatch(manager, List.of(clipInput(image))))));
     }
 
     private Conditioned conditioned(NDArray f) {

@@ -2,9 +2,9 @@ package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
-
-import java.util.List;
+import org.vlunet.model.ModuleList;
 
 /**
  * The authors' DA adapter: one small MLP on CLIP's image embedding ({@code ad_imageEncoder.adapter}) and one on
@@ -51,7 +51,7 @@ public final class DegradationAdapter extends ModuleBlock {
             ln4 = new ClipLayerNorm(dim);
             fc6 = new Dense(dim, dim);
             ln7 = new ClipLayerNorm(dim);
-            child("adapter", new Indexed<ModuleBlock>(List.of(fc0, ln1, fc3, ln4, fc6, ln7), new int[] {0, 1, 3, 4, 6, 7}));
+            child("adapter", new ModuleList<>().add(0, fc0).add(1, ln1).add(3, fc3).add(4, ln4).add(6, fc6).add(7, ln7));
         }
 
         NDArray forward(NDArray x) {

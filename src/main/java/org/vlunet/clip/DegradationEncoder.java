@@ -63,9 +63,9 @@ public final class DegradationEncoder {
 
     // ---- weights ------------------------------------------------------------------------------------------
 
-    /** Loads an open_clip-layout CLIP state dict (strict; F16/BF16 widen to float32). */
+    /** Loads an open_clip-layout CLIP state dict (strict but for {@link Clip#completed}; F16/BF16 widen to float32). */
     public void loadClip(Map<String, HostTensor> tensors, String what) {
-        StateDict.load(clip, tensors, true, what);
+        StateDict.load(clip, Clip.completed(tensors), true, what);
     }
 
     /** Loads the DA adapter's keys ({@code ad_imageEncoder.adapter.*}, {@code ad_textEncoder.adapter.*}), strict. */

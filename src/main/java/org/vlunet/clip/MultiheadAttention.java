@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
 
 /**

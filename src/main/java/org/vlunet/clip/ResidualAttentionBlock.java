@@ -2,6 +2,7 @@ package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
 
 /**

@@ -1,9 +1,11 @@
 package org.vlunet.clip;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import org.vlunet.model.DeviceConstants;
 
 /**
  * The text tower of open_clip's CLIP. Its parameters belong to {@link Clip} at the top level of the state dict
@@ -19,7 +21,6 @@ public final class TextTransformer {
     private final Transformer transformer;
     private final ClipLayerNorm lnFinal;
     private final Parameter textProjection;
-    private final PerDevice causalMask;
     private final float scale;
 
     TextTransformer(int contextLength, TokenEmbedding tokenEmbedding, Parameter positionalEmbedding,
@@ -30,7 +31,6 @@ public final class TextTransformer {
         this.transformer = transformer;
         this.lnFinal = lnFinal;
         this.textProjection = textProjection;
-        this.causalMask = new PerDevice(positionalEmbedding, m -> m.create(causalMask(contextLength), new Shape(contextLength, contextLength)));
         this.scale = (float) transformer.scale();
     }
 
@@ -39,6 +39,11 @@ public final class TextTransformer {
         float[] m = new float[n * n];
         for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) m[i * n + j] = Float.NEGATIVE_INFINITY;
         return m;
+    }
+
+    private NDArray causalMask(Device device) {
+        int n = contextLength;
+        return DeviceConstants.of("causal mask " + n, device, m -> m.create(causalMask(n), new Shape(n, n)));
     }
 
     /** tokens (b, contextLength) int64 ids → (b, embedDim). */
@@ -52,7 +57,7 @@ public final class TextTransformer {
         }
         long b = s.get(0);
         NDArray x = tokenEmbedding.forward(tokens).add(positionalEmbedding.getArray());
-        x = transformer.forward(x, org.vlunet.model.DeviceConstants.scalar(scale, x.getDevice()), causalMask.on(x.getDevice()));
+        x = transformer.forward(x, DeviceConstants.scalar(scale, x.getDevice()), causalMask(x.getDevice()));
         x = lnFinal.forward(x);
         // End-token pooling: the end token (49407) has the largest id in every row.
         long w = x.getShape().get(2);

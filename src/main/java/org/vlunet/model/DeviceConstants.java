@@ -6,10 +6,11 @@ import ai.djl.ndarray.NDManager;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * Scalar constants as float32 0-d NDArrays, made once per device and kept for the life of the JVM: an op with a
- * Java number argument would copy it to the device on every call.
+ * Constant arrays (scalars, CLIP's causal mask, the optimizer's betas) made once per device and kept for the life of
+ * the JVM: an op with a Java number argument, or a constant made per call, would copy it to the device every time.
  */
 public final class DeviceConstants {
     private static final Map<Device, NDManager> MANAGERS = new ConcurrentHashMap<>();
@@ -17,8 +18,13 @@ public final class DeviceConstants {
 
     private DeviceConstants() {}
 
+    /** A float32 0-d array of {@code value}. */
     public static NDArray scalar(float value, Device device) {
-        return VALUES.computeIfAbsent(Float.floatToIntBits(value) + "@" + device,
-                k -> MANAGERS.computeIfAbsent(device, NDManager::newBaseManager).create(value));
+        return of(Float.floatToIntBits(value) + "", device, m -> m.create(value));
+    }
+
+    /** The constant named {@code key} (which must say all it depends on), made by {@code maker} on its first use. */
+    public static NDArray of(String key, Device device, Function<NDManager, NDArray> maker) {
+        return VALUES.computeIfAbsent(key + "@" + device, k -> maker.apply(MANAGERS.computeIfAbsent(device, NDManager::newBaseManager)));
     }
 }

@@ -96,15 +96,15 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** The constant scalars, one set per device. */
+    /** The constant scalars on one device. */
     private static final class Constants {
         final NDArray beta1, beta2, oneMinusBeta2, eps;
 
-        Constants(NDManager m, Settings s) {
-            beta1 = m.create((float) s.beta1());
-            beta2 = m.create((float) s.beta2());
-            oneMinusBeta2 = m.create((float) (1 - s.beta2()));
-            eps = m.create((float) s.eps());
+        Constants(Device d, Settings s) {
+            beta1 = DeviceConstants.scalar((float) s.beta1(), d);
+            beta2 = DeviceConstants.scalar((float) s.beta2(), d);
+            oneMinusBeta2 = DeviceConstants.scalar((float) (1 - s.beta2()), d);
+            eps = DeviceConstants.scalar((float) s.eps(), d);
         }
     }
 
@@ -410,7 +410,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     private Constants constants(Device d) {
-        return constants.computeIfAbsent(d, x -> new Constants(deviceManager(x), settings));
+        return constants.computeIfAbsent(d, x -> new Constants(x, settings));
     }
 
     private NDManager deviceManager(Device d) {

@@ -3,12 +3,11 @@ package org.vlunet.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import org.vlunet.VluNetModel;
 import org.vlunet.checkpoint.Checkpoint;
 import org.vlunet.checkpoint.CheckpointReader;
 import org.vlunet.checkpoint.Provenance;
 import org.vlunet.checkpoint.ModelWriter;
-import org.vlunet.clip.ClipPreprocessor;
-import org.vlunet.clip.DegradationEncoder;
 import org.vlunet.config.ModelConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.engine.CpuKernels;
@@ -208,38 +207,18 @@ public final class Trainer {
         try (NDManager root = NDManager.newBaseManager(plan.devices().get(0))) {
             Engine.getInstance().setRandomSeed((int) recipe.seed());
             Checkpoint w = plan.weights();
-            Map<String, HostTensor> clipTensors = w.clip();
-            Map<String, HostTensor> adapterTensors = w.adapter();
-            Map<String, HostTensor> start = plan.resume() != null ? plan.resume().net() : w.hasBackbone() ? w.backbone() : null;
-
-            List<DataParallel.Replica<VluNet>> replicas = new ArrayList<>();
-            List<DegradationEncoder> encoders = new ArrayList<>();
-            Map<String, HostTensor> firstWeights = null;
-            for (Device d : plan.devices()) {
-                NDManager dm = root.newSubManager(d);
-                VluNet net = new VluNet(config.model()).initialize(dm);
-                if (start != null) {
-                    StateDict.load(net, start, true, plan.resume() != null ? "training checkpoint" : "--init backbone");
-                } else if (firstWeights != null) {
-                    StateDict.load(net, firstWeights, true, "replica");
-                }
-                if (firstWeights == null) firstWeights = StateDict.save(net);
-                DegradationEncoder enc = DegradationEncoder.create(config.clip(), dm);
-                loadEncoder(enc, clipTensors, adapterTensors);
-                if (!d.isGpu()) { // before the first op: the engine's kernels, forward and backward (see CpuKernels)
-                    CpuKernels.verify(net, true);
-                    CpuKernels.verify(enc.clip(), false);
-                }
-                encoders.add(enc);
-                replicas.add(new DataParallel.Replica<>(net, d, enc::features));
-            }
-            VluNet first = replicas.get(0).model();
+            // a resumed run continues from its own backbone
+            Checkpoint start = plan.resume() == null ? w : w.merge(Checkpoint.of(plan.resume().net(), Map.of(), Map.of(), config, null, null));
+            List<VluNetModel> models = VluNetModel.replicas(start, config, plan.devices(), root);
+            List<DataParallel.Replica<VluNet>> replicas = models.stream()
+                    .map(m -> new DataParallel.Replica<>(m.net(), m.device(), m.encoder()::features)).toList();
+            VluNetModel first = models.get(0);
             Position pos = plan.resume() != null ? plan.resume().position() : Position.START;
             int perEpoch = plan.batchesPerEpoch();
             LrSchedule schedule = new LrSchedule(recipe.lr(), recipe.warmupEpochs(), recipe.epochs(), perEpoch);
             int clipSize = config.clip().vision().imageSize();
             TrainSampler sampler = new TrainSampler(plan.data(), recipe.patchSize(), recipe.seed(),
-                    img -> ClipPreprocessor.preprocess(img, clipSize), o.cacheBytes() > 0 ? new org.vlunet.data.ImageCache(o.cacheBytes()) : null);
+                    first::clipInput, o.cacheBytes() > 0 ? new org.vlunet.data.ImageCache(o.cacheBytes()) : null);
             try (DataParallel<VluNet> dp = new DataParallel<>(replicas, VluNet::forward, root);
                  AdamW opt = new AdamW(dp.parameters(), recipe.adamW(), root);
                  TrainLog log = new TrainLog(o.outputDir().resolve("train_log.jsonl"));
@@ -251,7 +230,8 @@ public final class Trainer {
                 meta.put("devices", plan.devices().toString());
                 meta.put(ENCODER_DIGEST, encoderDigest(w));
                 Checkpoints<VluNet> ck = new Checkpoints<>(o.checkpointDir(), "vlunet.safetensors",
-                        (target, next) -> ModelWriter.write(target, Checkpoint.of(StateDict.save(first), clipTensors, adapterTensors,
+                        // the frozen encoder as it was given (its dtype and keys kept), the network as trained
+                        (target, next) -> ModelWriter.write(target, Checkpoint.of(StateDict.save(first.net()), w.clip(), w.adapter(),
                                 config, w.prompts(), Provenance.now("train", (long) next.epoch(), next.step(), o.name(),
                                         "recipe " + TrainState.JSON.writeValueAsString(recipe))), null),
                         dp, opt, config, recipe, perEpoch, meta, log);
@@ -267,7 +247,7 @@ public final class Trainer {
                         plan.data().summary(), perEpoch, recipe.batchSize(), recipe.epochs(), plan.devices(),
                         plan.resume() != null ? ", resuming at epoch " + (pos.epoch() + 1) + " batch " + pos.index() + " (step " + pos.step() + ")" : "");
                 TrainLoop.Validator val = plan.validation().isEmpty() ? null
-                        : new Validation(plan.validation(), o.valImages(), first, encoders.get(0), root, stop::requested);
+                        : new Validation(plan.validation(), o.valImages(), first, root, stop::requested);
                 TrainLoop<TrainBatch> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(o.saveEvery(), o.valEvery(), o.maxSteps()),
                         dp, opt, schedule, root, ck, val, log, new ProgressBar(err, System.console() != null), stop);
                 TrainLoop.Outcome out = loop.run(pos, data);
@@ -303,19 +283,5 @@ public final class Trainer {
             }
         }
         return Long.toHexString(crc.getValue());
-    }
-
-    /** CLIP (open_clip keys; the unused logit_scale may be absent) and the image adapter. */
-    static void loadEncoder(DegradationEncoder enc, Map<String, HostTensor> clip, Map<String, HostTensor> adapter) {
-        StateDict.Report r = StateDict.load(enc.clip(), clip, false, "CLIP weights");
-        List<String> missing = r.missing().stream().filter(k -> !k.startsWith("logit_scale")).toList();
-        if (!missing.isEmpty() || !r.unexpected().isEmpty()) {
-            throw new TrainException("CLIP weights do not fit the configuration: " + r.describe());
-        }
-        StateDict.Report a = StateDict.load(enc.adapter(), adapter, false, "DA adapter");
-        List<String> missingImage = a.missing().stream().filter(k -> k.startsWith("ad_imageEncoder.")).toList();
-        if (!missingImage.isEmpty() || !a.unexpected().isEmpty()) {
-            throw new TrainException("DA adapter does not fit: " + a.describe());
-        }
     }
 }

@@ -1,18 +1,15 @@
 package org.vlunet.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import org.vlunet.clip.ClipPreprocessor;
-import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.VluNetModel;
 import org.vlunet.data.ImagePair;
 import org.vlunet.data.RgbImage;
 import org.vlunet.data.TestSet;
 import org.vlunet.eval.Planes;
 import org.vlunet.eval.Psnr;
 import org.vlunet.eval.Ssim;
+import org.vlunet.infer.ImageModel;
 import org.vlunet.infer.TiledRestorer;
-import org.vlunet.model.VluNet;
 import org.vlunet.util.NonFiniteException;
 
 import java.util.ArrayList;
@@ -27,8 +24,7 @@ public final class Validation implements TrainLoop.Validator {
 
     private final List<TestSet> sets;
     private final int limit;
-    private final VluNet net;
-    private final DegradationEncoder encoder;
+    private final VluNetModel model;
     private final NDManager manager;
     private final java.util.function.BooleanSupplier stop;
 
@@ -37,12 +33,10 @@ public final class Validation implements TrainLoop.Validator {
      * @param stop  polled between images: once true, the sets scored so far are returned (a stop request must not
      *              wait for a whole validation)
      */
-    public Validation(List<TestSet> sets, int limit, VluNet net, DegradationEncoder encoder, NDManager manager,
-                      java.util.function.BooleanSupplier stop) {
+    public Validation(List<TestSet> sets, int limit, VluNetModel model, NDManager manager, java.util.function.BooleanSupplier stop) {
         this.sets = sets;
         this.limit = limit;
-        this.net = net;
-        this.encoder = encoder;
+        this.model = model;
         this.manager = manager;
         this.stop = stop;
     }
@@ -85,15 +79,8 @@ public final class Validation implements TrainLoop.Validator {
 
     private RgbImage restore(RgbImage degraded) {
         try (NDManager sub = manager.newSubManager()) {
-            int s = encoder.config().vision().imageSize();
-            NDArray clip = sub.create(ClipPreprocessor.preprocess(degraded, s), new Shape(1, 3, s, s));
-            NDArray feature = encoder.features(clip);
-            feature.attach(sub);
-            TiledRestorer r = new TiledRestorer(batch -> {
-                NDArray f = batch.getShape().get(0) == 1 ? feature : feature.repeat(0, batch.getShape().get(0));
-                return net.forward(batch, f);
-            }, sub, TiledRestorer.Options.defaults().withMaxPixels(0));
-            return r.restore(degraded);
+            ImageModel.Conditioned c = model.condition(degraded, sub);
+            return new TiledRestorer(c.network(), sub, TiledRestorer.Options.defaults().withMaxPixels(0)).restore(degraded);
         }
     }
 }

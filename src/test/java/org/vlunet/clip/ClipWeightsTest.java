@@ -1,5 +1,6 @@
 package org.vlunet.clip;
 
+import org.vlunet.model.Dense;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,10 +1,9 @@
 package org.vlunet.train;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vlunet.clip.DegradationEncoder;
+import org.vlunet.VluNetModel;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.data.Degradation;
 import org.vlunet.data.ImageCodec;
@@ -39,10 +38,9 @@ class ValidationTest {
         }
         List<TestSet> sets = PairFolder.test(tmp.resolve("Rain"), Degradation.of("derain"));
         VluNetConfig cfg = VluNetConfig.load("vlunet-tiny");
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            VluNet net = new VluNet(cfg.model()).initialize(m);
-            DegradationEncoder enc = DegradationEncoder.create(cfg.clip(), m);
-            Validation val = new Validation(sets, 0, net, enc, m, () -> false);
+        try (VluNetModel model = VluNetModel.create(cfg, Device.cpu())) {
+            VluNet net = model.net();
+            Validation val = new Validation(sets, 0, model, model.manager(), () -> false);
             TrainLoop.SetScore good = val.validate().get(0);
             assertEquals(2, good.images());
             assertEquals(0, good.failed());

@@ -3,8 +3,8 @@ package org.vlunet.model.unfolding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
+import org.vlunet.model.Dense;
 import org.vlunet.model.ForwardScope;
 import org.vlunet.model.ModuleBlock;
 import org.vlunet.model.TorchOps;
@@ -24,23 +24,8 @@ public final class GradientDescentModule extends ModuleBlock {
     private final Parameter promptParam;
     private final PromptCrossAttention phi;
     private final ChannelAttention phit;
-    private final LinearLayer linear;
+    private final Dense linear;
     private final BilinearResize resize = new BilinearResize();
-
-    /** torch.nn.Linear with bias; keys {@code weight} (out, in), {@code bias} (out). */
-    static final class LinearLayer extends ModuleBlock {
-        final Parameter weight;
-        final Parameter bias;
-
-        LinearLayer(int in, int out) {
-            weight = weight("weight", out, in);
-            bias = param("bias", Init.FAN_IN_UNIFORM, in, out);
-        }
-
-        NDArray forward(NDArray x) {
-            return Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
-        }
-    }
 
     /**
      * @param dim feature width at this stage; the prompt width is (dim / 10)·stage
@@ -60,7 +45,7 @@ public final class GradientDescentModule extends ModuleBlock {
                 .optInitializer((m, shape, type) -> m.randomUniform(0f, 1f, shape, type)).build());
         phi = child("phi", new PromptCrossAttention(dim, 2, promptDim));
         phit = child("phit", new ChannelAttention(dim, 2));
-        linear = child("linear", new LinearLayer(degradationDim, deDim));
+        linear = child("linear", new Dense(degradationDim, deDim));
     }
 
     /** Softmax weights of the {@code deDim} prompts for CLIP features {@code degradation} (b, degradationDim). */

@@ -1,11 +1,10 @@
-package org.vlunet.clip;
+package org.vlunet.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import org.vlunet.model.ModuleBlock;
 
-/** torch.nn.Linear: {@code weight} (out, in), {@code bias} (out); y = x Wᵀ + b over the last axis. */
+/** torch.nn.Linear with bias: {@code weight} (out, in), {@code bias} (out); y = x Wᵀ + b over the last axis. */
 public final class Dense extends ModuleBlock {
     private final Parameter weight;
     private final Parameter bias;
