@@ -5,8 +5,9 @@
 #   --device  default gpu; cpu runs the same sequence on the CPU (a dry run)
 #   --quick   small benchmark sizes (the paper configurations at 256/512 pixels take long on a CPU)
 #   --out     logs and results (default output/gpu-check-DEVICE)
-#   --budget  seconds for all stages (default 540): each stage gets what is left, so a hung stage cannot eat
-#             the others' time; a stage that fails or runs out of time is reported and the next one runs
+#   --budget  seconds for all stages (default 540): each stage gets what is left, at most its own cap (four
+#             times longer on the CPU), so a hung stage cannot eat the others' time; a stage that fails or runs
+#             out of time is reported and the next one runs
 #   --jni     a libdjl_torch.so built by scripts/gpu-build-jni.sh: put where DJL 0.36.0 looks for it
 #             ($ENGINE_CACHE_DIR/pytorch/$PYTORCH_VERSION-$PYTORCH_FLAVOR-linux-x86_64/0.36.0-libdjl_torch.so)
 # Java: $JAVA, else $JAVA_HOME/bin/java, else java on PATH (its folder is put first on PATH for the bench scripts).
@@ -69,6 +70,7 @@ declare -a names=() codes=() secs=()
 # stage NAME CAP_SECONDS COMMAND...: runs with what is left of the budget (at most CAP), tees NAME.log
 stage() {
     local name=$1 cap=$2; shift 2
+    [ "$device" = cpu ] && cap=$(( cap * 4 ))  # a dry run on a small CPU takes longer than the GPU
     local left=$(( budget - ($(date +%s) - start) ))
     local lim=$(( left < cap ? left : cap ))
     local t0 rc
@@ -100,13 +102,13 @@ fi
 stage machine 60 bash -c "uname -a; nvidia-smi 2>&1 | head -20; '$java' -version 2>&1; echo PYTORCH_LIBRARY_PATH=\${PYTORCH_LIBRARY_PATH:-} PYTORCH_VERSION=\${PYTORCH_VERSION:-} PYTORCH_FLAVOR=\${PYTORCH_FLAVOR:-}"
 # cuDNN convolutions default to TF32 on Ampere and later (10-bit mantissa): first float32 as on the CPU
 # (NVIDIA_TF32_OVERRIDE=0 turns TF32 off in cuDNN and cuBLAS), then the default math the commands get.
-stage parity-fp32 150 env NVIDIA_TF32_OVERRIDE=0 "$java" "${jvm[@]}" -Dvlunet.test.device="$device" -cp "$tcp" org.vlunet.TestRun "${parity[@]}"
-stage parity-default 150 "$java" "${jvm[@]}" -Dvlunet.test.device="$device" -cp "$tcp" org.vlunet.TestRun "${parity[@]}"
-stage main-job 150 "$java" "${jvm[@]}" -jar "$jar" test --task NHR --ckpt pretrained_ckpt/vlunet-tiny-nhr.safetensors \
+stage parity-fp32 120 env NVIDIA_TF32_OVERRIDE=0 "$java" "${jvm[@]}" -Dvlunet.test.device="$device" -cp "$tcp" org.vlunet.TestRun "${parity[@]}"
+stage parity-default 120 "$java" "${jvm[@]}" -Dvlunet.test.device="$device" -cp "$tcp" org.vlunet.TestRun "${parity[@]}"
+stage main-job 120 "$java" "${jvm[@]}" -jar "$jar" test --task NHR --ckpt pretrained_ckpt/vlunet-tiny-nhr.safetensors \
     --data_root datasets/samples --device "$device" --output_path "$out/main-job" --overwrite
-stage bench-train 180 scripts/bench-train.sh "${train[@]}" --device "$device" --count_jni
+stage bench-train 150 bash scripts/bench-train.sh "${train[@]}" --device "$device" --count_jni
 for p in "${sizes[@]}"; do
-    stage "bench-backbone-$p" 120 scripts/bench-backbone.sh "${back[@]}" --mode forward --patch "$p" --device "$device"
+    stage "bench-backbone-$p" 90 bash scripts/bench-backbone.sh "${back[@]}" --mode forward --patch "$p" --device "$device"
 done
 
 # The README's table (the CPU's numbers) against this run's.
@@ -122,8 +124,8 @@ for i in "${!names[@]}"; do
 done
 for p in parity-fp32 parity-default; do
     echo "-- $p:"
-    grep -hE '^(TestRun [A-Z]+|parity: |train_steps_io |ClipParityTest (encode|logits|loss))' "$out/$p.log" 2>/dev/null |
-        cut -c1-300 | sed 's/^/   /'
+    grep -hE '^(TestRun [A-Z]+|parity: (output|[0-9]+ grad)|train_steps_io |ClipParityTest (encode|logits|loss))' "$out/$p.log" 2>/dev/null |
+        grep -v '^TestRun SUCCESSFUL' | cut -c1-300 | sed 's/^/   /'
 done
 echo "-- main-job (README's CPU table, then this run's):"
 if [ -n "$(run_table 2>/dev/null)" ]; then
