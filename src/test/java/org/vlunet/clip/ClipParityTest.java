@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vlunet.Fixtures;
+import org.vlunet.TestDevice;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.config.VluNetConfig;
 import org.vlunet.weights.HostTensor;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The tiny open_clip + DA adapter of the fixtures against the authors' float64 outputs and gradients. */
+/** The tiny open_clip + DA adapter of the fixtures against the authors' float64 outputs and gradients (on {@link TestDevice}). */
 class ClipParityTest {
     static NDManager manager;
     static DegradationEncoder encoder;
@@ -31,7 +32,7 @@ class ClipParityTest {
 
     @BeforeAll
     static void load() throws Exception {
-        manager = NDManager.newBaseManager();
+        manager = NDManager.newBaseManager(TestDevice.get());
         ClipConfig cfg = configOfFixture();
         encoder = DegradationEncoder.create(cfg, manager);
         encoder.loadClip(Fixtures.readAll("clip_tiny_clip.safetensors"), "clip_tiny_clip");

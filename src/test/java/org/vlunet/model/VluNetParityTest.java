@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vlunet.Fixtures;
+import org.vlunet.TestDevice;
 import org.vlunet.weights.HostTensor;
 import org.vlunet.weights.StateDict;
 
@@ -21,7 +22,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The tiny VLUNet against the authors' float64 run: output, L1 loss and every parameter gradient. */
+/** The tiny VLUNet against the authors' float64 run: output, L1 loss and every parameter gradient (on {@link TestDevice}). */
 class VluNetParityTest {
     private static NDManager manager;
     private static VluNet net;
@@ -30,7 +31,7 @@ class VluNetParityTest {
 
     @BeforeAll
     static void load() {
-        manager = NDManager.newBaseManager();
+        manager = NDManager.newBaseManager(TestDevice.get());
         net = new VluNet(TinyNet.config()).initialize(manager);
         StateDict.load(net, Fixtures.readAll("vlunet_tiny_weights.safetensors"), true, "vlunet_tiny_weights");
         io = Fixtures.readAll("vlunet_tiny_io.safetensors");

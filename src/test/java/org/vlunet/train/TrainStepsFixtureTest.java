@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.vlunet.Fixtures;
+import org.vlunet.TestDevice;
 import org.vlunet.config.ModelConfig;
 import org.vlunet.model.VluNet;
 import org.vlunet.weights.HostTensor;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * fixtures/train_steps_io: three torch.optim.AdamW steps (lr 2e-4) of the tiny VLUNet from vlunet_tiny_weights,
  * with the fixture's degradation features fed straight to the network. The four L1 losses to relative 1e-5 and
- * the tracked weights after the three steps to relative L2 1e-5; once on one replica, once split over CPU replicas.
+ * the tracked weights after the three steps to relative L2 1e-5; once on one replica, once split over two replicas
+ * (both on {@link TestDevice}: on one GPU the two share it).
  */
 class TrainStepsFixtureTest {
 
@@ -53,12 +55,13 @@ class TrainStepsFixtureTest {
         Map<String, HostTensor> init = Fixtures.readAll(meta.get("initial_weights"));
         double[] want = new ObjectMapper().readValue(meta.get("losses"), double[].class);
         ModelConfig cfg = config(meta.get("config"));
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        Device device = TestDevice.get();
+        try (NDManager m = NDManager.newBaseManager(device)) {
             List<DataParallel.Replica<VluNet>> reps = new ArrayList<>();
             for (int r = 0; r < replicas; r++) {
                 VluNet net = new VluNet(cfg).initialize(m);
                 StateDict.load(net, init, true, "vlunet_tiny_weights");
-                reps.add(new DataParallel.Replica<>(net, Device.cpu(), f -> f.duplicate()));
+                reps.add(new DataParallel.Replica<>(net, device, f -> f.duplicate()));
             }
             double[] got = new double[4];
             try (DataParallel<VluNet> dp = new DataParallel<>(reps, VluNet::forward, m);
