@@ -3,8 +3,8 @@ package org.vlunet.clip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.LayerNorm;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /** torch.nn.LayerNorm over the last axis (eps 1e-5, biased variance), as one fused native op. */
 public final class ClipLayerNorm extends ModuleBlock {
@@ -21,6 +21,6 @@ public final class ClipLayerNorm extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        return LayerNorm.layerNorm(x, normalized, weight.getArray(), bias.getArray(), EPS).singletonOrThrow();
+        return TorchOps.layerNorm(x, normalized, weight.getArray(), bias.getArray(), EPS);
     }
 }

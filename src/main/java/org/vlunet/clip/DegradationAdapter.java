@@ -1,10 +1,10 @@
 package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
 import org.vlunet.model.ModuleList;
+import org.vlunet.model.TorchOps;
 
 /**
  * The authors' DA adapter: one small MLP on CLIP's image embedding ({@code ad_imageEncoder.adapter}) and one on
@@ -58,8 +58,8 @@ public final class DegradationAdapter extends ModuleBlock {
             if (x.getShape().dimension() != 2 || x.getShape().get(1) != dim) {
                 throw new IllegalArgumentException("DA adapter input must be (b, " + dim + "), got " + x.getShape());
             }
-            x = Activation.gelu(ln1.forward(fc0.forward(x)));
-            x = Activation.gelu(ln4.forward(fc3.forward(x)));
+            x = TorchOps.gelu(ln1.forward(fc0.forward(x)));
+            x = TorchOps.gelu(ln4.forward(fc3.forward(x)));
             return ln7.forward(fc6.forward(x));
         }
     }

@@ -1,11 +1,10 @@
 package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * torch.nn.MultiheadAttention (self-attention, batch first) with the packed in-projection:
@@ -38,22 +37,21 @@ public final class MultiheadAttention extends ModuleBlock {
     }
 
     /**
-     * @param x     (b, n, w)
+     * @param x     (b, n, w), of which the caller knows b and n (a shape query is a native call)
      * @param scale a scalar NDArray holding {@link #scale()} on x's device (kept by the caller, made once)
      * @param mask  additive (n, n) mask (0 or -inf), or null
      */
-    public NDArray forward(NDArray x, NDArray scale, NDArray mask) {
-        Shape s = x.getShape();
-        long b = s.get(0), n = s.get(1);
-        NDArray qkv = Linear.linear(x, inProjWeight.getArray(), inProjBias.getArray()).singletonOrThrow()
-                .reshape(b, n, 3, heads, width / heads)
-                .transpose(2, 0, 3, 1, 4); // (3, b, heads, n, d)
-        NDArray q = qkv.get(0).mul(scale);
-        NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2);
-        NDArray logits = q.matMul(k.transpose(0, 1, 3, 2));
-        if (mask != null) logits = logits.add(mask);
-        NDArray out = logits.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, width);
+    public NDArray forward(NDArray x, long b, long n, NDArray scale, NDArray mask) {
+        long d = width / heads;
+        // (b, n, 3w) → (b, 3·heads, n, d): q, k, v are consecutive runs of heads, split without a copy
+        NDArray qkv = TorchOps.permute(TorchOps.reshape(TorchOps.linear(x, inProjWeight.getArray(), inProjBias.getArray()),
+                b, n, 3L * heads, d), 0, 2, 1, 3);
+        NDArray[] qkvs = TorchOps.split(qkv, 1, heads, heads, heads);
+        NDArray q = TorchOps.mul(qkvs[0], scale);
+        NDArray logits = TorchOps.matmul(q, TorchOps.transpose(qkvs[1], 2, 3));
+        if (mask != null) logits = TorchOps.addInPlace(logits, mask);
+        NDArray weights = TorchOps.softmax(logits, -1, inProjWeight.getArray().getDataType());
+        NDArray out = TorchOps.reshape(TorchOps.permute(TorchOps.matmul(weights, qkvs[2]), 0, 2, 1, 3), b, n, width);
         return outProj.forward(out);
     }
 }

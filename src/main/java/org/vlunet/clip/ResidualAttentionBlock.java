@@ -1,9 +1,9 @@
 package org.vlunet.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
 import org.vlunet.model.Dense;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * open_clip's pre-norm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)) with
@@ -26,9 +26,10 @@ public final class ResidualAttentionBlock extends ModuleBlock {
         return attn;
     }
 
-    public NDArray forward(NDArray x, NDArray scale, NDArray mask) {
-        x = x.add(attn.forward(ln1.forward(x), scale, mask));
-        return x.add(mlp.forward(ln2.forward(x)));
+    /** x (b, n, w). The residual sums go into the branch outputs in place: a linear layer's backward needs its input, not its output. */
+    public NDArray forward(NDArray x, long b, long n, NDArray scale, NDArray mask) {
+        x = TorchOps.addInPlace(attn.forward(ln1.forward(x), b, n, scale, mask), x);
+        return TorchOps.addInPlace(mlp.forward(ln2.forward(x)), x);
     }
 
     /** The feed-forward part (an nn.Sequential of c_fc, gelu, c_proj in open_clip). */
@@ -42,8 +43,8 @@ public final class ResidualAttentionBlock extends ModuleBlock {
         }
 
         NDArray forward(NDArray x) {
-            // DJL's PyTorch gelu is torch.nn.functional.gelu with approximate='none' (erf); ClipParityTest checks it.
-            return cProj.forward(Activation.gelu(cFc.forward(x)));
+            // torch.nn.functional.gelu with approximate='none' (erf), as open_clip's nn.GELU; ClipParityTest checks it.
+            return cProj.forward(TorchOps.gelu(cFc.forward(x)));
         }
     }
 }

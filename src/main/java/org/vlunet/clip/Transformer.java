@@ -25,7 +25,8 @@ public final class Transformer extends ModuleBlock {
 
     /** x (b, n, w); {@code scale} a scalar NDArray of {@link #scale()}; {@code mask} (n, n) additive or null. */
     public NDArray forward(NDArray x, NDArray scale, NDArray mask) {
-        for (ResidualAttentionBlock b : blocks) x = b.forward(x, scale, mask);
+        long[] s = x.getShape().getShape();
+        for (ResidualAttentionBlock b : blocks) x = b.forward(x, s[0], s[1], scale, mask);
         return x;
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import org.vlunet.config.ClipConfig;
 import org.vlunet.model.ModuleBlock;
+import org.vlunet.model.TorchOps;
 
 /**
  * open_clip's VisionTransformer (key prefix {@code visual.}): patches by a stride-p conv, a class token, learned
@@ -47,17 +48,16 @@ public final class VisionTransformer extends ModuleBlock {
         }
         long b = s.get(0);
         int w = cfg.width();
-        NDArray x = conv1.forward(images); // (b, w, g, g)
-        x = x.reshape(b, w, -1).transpose(0, 2, 1); // (b, g*g, w)
+        NDArray x = TorchOps.transpose(TorchOps.reshape(conv1.forward(images), b, w, -1), 1, 2); // (b, g*g, w)
         // a view of the parameter would attach to the parameters' manager, and so would every later result
         NDArray clsView = classEmbedding.getArray().reshape(1, 1, w);
         if (clsView != classEmbedding.getArray()) clsView.attach(x.getManager());
         NDArray cls = clsView.broadcast(b, 1, w);
-        x = NDArrays.concat(new NDList(cls, x), 1).add(positionalEmbedding.getArray());
+        x = TorchOps.add(NDArrays.concat(new NDList(cls, x), 1), positionalEmbedding.getArray());
         x = lnPre.forward(x);
         x = transformer.forward(x, org.vlunet.model.DeviceConstants.scalar(scale, x.getDevice()), null);
-        NDArray pooled = lnPost.forward(x.get(":, 0, :"));
-        return pooled.matMul(proj.getArray());
+        NDArray classToken = TorchOps.split(x, 1, 1, (long) cfg.gridSize() * cfg.gridSize())[0]; // (b, 1, w), a view
+        return TorchOps.reshape(TorchOps.matmul(lnPost.forward(classToken), proj.getArray()), b, -1);
     }
 
     /** The patch embedding: a p×p, stride-p convolution 3→w without bias ({@code conv1.weight}). */

@@ -2,7 +2,6 @@ package org.vlunet.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 
 /** torch.nn.Linear with bias: {@code weight} (out, in), {@code bias} (out); y = x Wᵀ + b over the last axis. */
 public final class Dense extends ModuleBlock {
@@ -15,6 +14,6 @@ public final class Dense extends ModuleBlock {
     }
 
     public NDArray forward(NDArray x) {
-        return Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
+        return TorchOps.linear(x, weight.getArray(), bias.getArray());
     }
 }

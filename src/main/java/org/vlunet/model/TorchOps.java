@@ -28,6 +28,25 @@ public final class TorchOps {
 
     private static final Shape STRIDE = new Shape(ONE);
 
+    /** torch.nn.functional.linear: x Wᵀ + b over the last axis. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return JniUtils.linear(pt(x), pt(weight), bias == null ? null : pt(bias));
+    }
+
+    public static NDArray add(NDArray a, NDArray b) {
+        return JniUtils.add(pt(a), pt(b));
+    }
+
+    public static NDArray mul(NDArray a, NDArray b) {
+        return JniUtils.mul(pt(a), pt(b));
+    }
+
+    /** a += b in place; returns a. */
+    public static NDArray addInPlace(NDArray a, NDArray b) {
+        JniUtils.addi(pt(a), pt(b));
+        return a;
+    }
+
     public static NDArray matmul(NDArray a, NDArray b) {
         return JniUtils.matmul(pt(a), pt(b));
     }
