@@ -5,6 +5,7 @@
 # JAVA_OPTS is passed to java (default: none, as `java -jar` runs restore). Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cpu-memory.sh && vlunet_cpu_memory  # keep freed memory for reuse (VLUNET_MALLOC=system: glibc defaults)
 jar=target/vlunet.jar
 [ -f "$jar" ] || { echo "bench-restore: $jar not found; run 'mvn -q -B -DskipTests package' first" >&2; exit 1; }
 ckpt=pretrained_ckpt/vlunet-tiny-nhr.safetensors mps="1 4 12" tiles="512 1024" overlap=64 device=cpu

@@ -6,6 +6,7 @@
 # Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cpu-memory.sh && vlunet_cpu_memory  # keep freed memory for reuse (VLUNET_MALLOC=system: glibc defaults)
 jar=target/vlunet.jar
 [ -f "$jar" ] || { echo "bench-train: $jar not found; run 'mvn -q -B -DskipTests package' first" >&2; exit 1; }
 agent=

@@ -5,6 +5,7 @@
 # Fixed seeds and one intra-op thread, so the same engine gives the same file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/cpu-memory.sh && vlunet_cpu_memory  # keep freed memory for reuse (VLUNET_MALLOC=system: glibc defaults)
 export OMP_NUM_THREADS=1
 jar=${JAR:-target/vlunet.jar}
 J=(java -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -jar "$jar")

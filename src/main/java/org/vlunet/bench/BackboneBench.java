@@ -92,6 +92,7 @@ public final class BackboneBench {
                 Runtime.getRuntime().availableProcessors(), threads > 0 ? threads : "default", loadAverage());
         if (route != null) org.vlunet.engine.CpuKernels.benchmarkUnchecked(route);
         org.vlunet.engine.CpuKernels.prepare();
+        System.out.println(org.vlunet.engine.CpuMemory.describe());
         System.out.println("CPU convolution route: " + org.vlunet.engine.CpuKernels.process().route()
                 + " (" + org.vlunet.engine.CpuKernels.process().why() + ")");
         try (NDManager base = NDManager.newBaseManager(dev)) {

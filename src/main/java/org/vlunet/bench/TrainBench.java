@@ -94,6 +94,7 @@ public final class TrainBench {
             long peakGpu = 0;
             try (DataParallel<VluNet> dp = new DataParallel<>(reps, VluNet::forward, m);
                  AdamW opt = new AdamW(dp.parameters(), AdamW.Settings.torchDefaults(), m)) {
+                System.err.println(org.vlunet.engine.CpuMemory.describe());
                 for (int s = 0; s < warmup + steps; s++) {
                     if (s == warmup) jniBefore = JniCalls.byMethod();
                     long c0 = JniCalls.total();

@@ -50,6 +50,7 @@ public final class EngineDoctor {
         CpuKernels guard = CpuKernels.process();
         out.println("engine: " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         out.println(EngineNoise.describe());
+        out.println(CpuMemory.describe());
         boolean right = true;
         try {
             CpuKernels.verifyShipped(true);
