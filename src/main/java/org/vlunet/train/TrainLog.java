@@ -23,12 +23,19 @@ public final class TrainLog implements AutoCloseable {
     private final BufferedWriter out;
     private final Path path;
 
+    /** Appends to {@code path} (created if absent). */
     public TrainLog(Path path) {
+        this(path, true);
+    }
+
+    /** {@code append} false: the log starts empty (a fresh run replacing an earlier one's log). */
+    public TrainLog(Path path, boolean append) {
         this.path = path;
         try {
             Path dir = path.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new TrainException(path + ": cannot open the training log (" + e.getMessage() + ")", e);
         }
