@@ -14,8 +14,11 @@ import java.nio.file.StandardOpenOption;
  * The machine-readable log: one JSON object a line, appended and flushed as it happens, so a run that dies
  * keeps its log. {@code {"event":"step","epoch":…,"step":…,"loss":…,"lr":…,"time_s":…}} for every step,
  * {@code {"event":"val","epoch":…,"step":…,"set":…,"psnr":…,"ssim":…,"images":…,"failed":…}} for every validation set,
- * and {@code start}/{@code checkpoint}/{@code stop} events. After a resume, steps past the checkpoint that a killed
- * run had logged appear again; the later line for a step is the one that counts.
+ * and train's {@code start} (or {@code resume}), {@code checkpoint} and closing {@code done}/{@code max_steps}/
+ * {@code stopped} events. finetune-clip writes {@code step} lines too, with a {@code start} (fresh or resumed), an
+ * {@code epoch} (train and held-out loss and accuracy) after every epoch and an {@code end} ({@link AdapterTraining}).
+ * After a resume, steps past the checkpoint that a killed run had logged appear again; the later line for a step is
+ * the one that counts.
  */
 public final class TrainLog implements AutoCloseable {
 
