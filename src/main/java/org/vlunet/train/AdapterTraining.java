@@ -39,8 +39,8 @@ import java.util.Random;
  * on the (deterministic) input, so they are computed once ({@link ImageEmbeddings}) and a batch is a list of image
  * indices. {@link TrainLoop} runs it with train's optimizer step, non-finite guard, progress and state
  * ({@link TrainState}); at each epoch end a held-out part of each class gives loss and top-1 accuracy and the
- * adapter and the state are written. Its JSONL log ({@link TrainLog}) has train's {@code step} lines and its own
- * {@code start}, {@code epoch} and {@code end} events.
+ * adapter and the state are written. Its JSONL log ({@link TrainLog}) has train's {@code step}, {@code start} or
+ * {@code resume} and closing events, and an {@code epoch} event with the epoch's metrics.
  */
 public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCloseable {
 
@@ -375,8 +375,7 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
                     LrSchedule.constant(settings.lr(), perEpoch), manager, epochEnd, null, events,
                     new ProgressBar(log, System.console() != null), stop);
             TrainLoop.Outcome done = loop.run(start, batches(start));
-            ObjectNode end = events.event("end");
-            end.put("reason", done.reason());
+            ObjectNode end = events.event(done.reason()); // as train: done, max_steps or stopped
             end.put("epochs", done.position().epoch());
             end.put("batch", done.position().index());
             end.put("step", done.position().step());
@@ -390,8 +389,7 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
 
     /** What the run is, so that its log reads without the command line; {@code from}: the position it starts at. */
     private void logStart(TrainLog events, Position from, boolean resumed) {
-        ObjectNode n = events.event("start");
-        n.put("resumed", resumed);
+        ObjectNode n = events.event(resumed ? "resume" : "start"); // as train
         n.put("epoch", from.epoch());
         n.put("batch", from.index());
         n.put("step", from.step());

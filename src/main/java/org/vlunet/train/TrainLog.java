@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
  * keeps its log. {@code {"event":"step","epoch":…,"step":…,"loss":…,"lr":…,"time_s":…}} for every step,
  * {@code {"event":"val","epoch":…,"step":…,"set":…,"psnr":…,"ssim":…,"images":…,"failed":…}} for every validation set,
  * and train's {@code start} (or {@code resume}), {@code checkpoint} and closing {@code done}/{@code max_steps}/
- * {@code stopped} events. finetune-clip writes {@code step} lines too, with a {@code start} (fresh or resumed), an
- * {@code epoch} (train and held-out loss and accuracy) after every epoch and an {@code end} ({@link AdapterTraining}).
+ * {@code stopped} events. finetune-clip writes the same events, and an {@code epoch} event (train and held-out loss
+ * and accuracy) after every epoch ({@link AdapterTraining}).
  * After a resume, steps past the checkpoint that a killed run had logged appear again; the later line for a step is
  * the one that counts.
  */

@@ -147,11 +147,10 @@ class FinetuneClipCommandTest {
         assertEquals(VluNetConfig.load("vlunet-tiny").clip(), rc.clipConfig());
 
         // The JSONL log beside the adapter: start, a step line per batch (15 training images in batches of 4), an
-        // epoch line per epoch with finite losses, end.
+        // epoch line per epoch with finite losses, done.
         Path log = out.resolveSibling("adapter.log.jsonl");
         List<JsonNode> ev = logEvents(log);
         assertEquals("start", ev.get(0).get("event").asText(), ev.get(0).toString());
-        assertFalse(ev.get(0).get("resumed").asBoolean(), ev.get(0).toString());
         assertEquals(15, ev.get(0).get("train_images").asInt());
         assertEquals(3, ev.get(0).get("heldout_images").asInt());
         assertEquals("[\"denoise_15\",\"dehaze\",\"derain\"]", ev.get(0).get("classes").toString());
@@ -169,8 +168,7 @@ class FinetuneClipCommandTest {
         }
         assertEquals(losses.get(2), epochs.get(2).get("train_loss").asDouble(), 1e-4); // the console's figure
         JsonNode end = ev.get(ev.size() - 1);
-        assertEquals("end", end.get("event").asText(), end.toString());
-        assertEquals("done", end.get("reason").asText());
+        assertEquals("done", end.get("event").asText(), end.toString());
         assertEquals(3, end.get("epochs").asInt());
         byte[] logBefore = Files.readAllBytes(log);
 
@@ -192,14 +190,14 @@ class FinetuneClipCommandTest {
         byte[] logAfter = Files.readAllBytes(log);
         assertTrue(java.util.Arrays.equals(logBefore, java.util.Arrays.copyOf(logAfter, logBefore.length)), "the first run's lines are kept");
         ev = logEvents(log);
-        List<JsonNode> starts = ofKind(ev, "start");
-        assertEquals(2, starts.size());
-        assertTrue(starts.get(1).get("resumed").asBoolean(), starts.get(1).toString());
-        assertEquals(3, starts.get(1).get("epoch").asInt());
-        assertEquals(12, starts.get(1).get("step").asLong());
+        assertEquals(1, ofKind(ev, "start").size());
+        List<JsonNode> resumes = ofKind(ev, "resume");
+        assertEquals(1, resumes.size(), ev.toString());
+        assertEquals(3, resumes.get(0).get("epoch").asInt());
+        assertEquals(12, resumes.get(0).get("step").asLong());
         assertEquals(4, ofKind(ev, "epoch").size());
         assertEquals(16, ofKind(ev, "step").size());
-        assertEquals(4, ofKind(ev, "end").get(1).get("epochs").asInt());
+        assertEquals(4, ofKind(ev, "done").get(1).get("epochs").asInt());
         Path straight = tmp.resolve("b").resolve("adapter.safetensors");
         Result r4 = run(args(data, straight, 4, "--adapter", tuned));
         assertEquals(0, r4.code(), r4.err());
@@ -250,7 +248,7 @@ class FinetuneClipCommandTest {
         assertEquals(1, epochs.size(), ev.toString());
         assertTrue(epochs.get(0).get("heldout_loss").isNull() && epochs.get(0).get("heldout_accuracy").isNull(), epochs.toString());
         assertEquals(0, epochs.get(0).get("heldout_images").asInt());
-        assertEquals("end", ev.get(ev.size() - 1).get("event").asText());
+        assertEquals("done", ev.get(ev.size() - 1).get("event").asText());
     }
 
     /**
