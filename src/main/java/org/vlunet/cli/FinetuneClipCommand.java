@@ -88,13 +88,14 @@ public final class FinetuneClipCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--output", defaultValue = "pretrained_ckpt/clip_adapter.safetensors", paramLabel = "FILE",
-            description = "Adapter output (safetensors; default: ${DEFAULT-VALUE}). The resumable state goes beside it as <name>.state.safetensors.")
+            description = "Adapter output (safetensors; default: ${DEFAULT-VALUE}). The resumable state goes beside it as <name>.state.safetensors, "
+                    + "the JSONL log (start, step, epoch with train and held-out loss and accuracy, end) as <name>.log.jsonl.")
     Path output;
 
-    @Option(names = "--overwrite", description = "Replace an existing output (and its state file).")
+    @Option(names = "--overwrite", description = "Replace an existing output (and its state file; the log starts empty).")
     boolean overwrite;
 
-    @Option(names = "--resume", description = "Continue the training recorded in the output's state file.")
+    @Option(names = "--resume", description = "Continue the training recorded in the output's state file (the log is appended to).")
     boolean resume;
 
     // Not DeviceOption: this command's help has always named the values in its label (the same parser and default).
@@ -120,6 +121,7 @@ public final class FinetuneClipCommand implements Callable<Integer> {
         List<Degradation> classes = classes(cfg);
         Path state = sibling(output, ".state.safetensors");
         Path randomClipFile = sibling(output, ".clip.safetensors");
+        Path logFile = sibling(output, ".log.jsonl");
 
         if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other");
         if (resume && adapter != null) throw new IllegalArgumentException("--resume continues from " + state + "; --adapter cannot be used with it");
@@ -134,12 +136,12 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             }
         }
         if (!resume && !overwrite) {
-            for (Path p : randomClip ? List.of(output, state, randomClipFile) : List.of(output, state)) {
+            for (Path p : randomClip ? List.of(output, state, logFile, randomClipFile) : List.of(output, state, logFile)) {
                 if (Files.exists(p)) throw new IllegalArgumentException(p + " exists; pass --overwrite to replace it or --resume to continue its training");
             }
         }
         List<Path> weightFiles = java.util.stream.Stream.of(clipWeights, adapter).filter(java.util.Objects::nonNull).toList();
-        for (Path p : List.of(output, state)) org.vlunet.util.Outputs.file(p, p.toString(), true, weightFiles);
+        for (Path p : List.of(output, state, logFile)) org.vlunet.util.Outputs.file(p, p.toString(), true, weightFiles);
         Path folder = output.toAbsolutePath().getParent();
         String cleaned = org.vlunet.util.AtomicFiles.removedLine(folder, org.vlunet.util.AtomicFiles.removeStale(folder));
         if (cleaned != null) System.out.println(cleaned);
@@ -220,14 +222,14 @@ public final class FinetuneClipCommand implements Callable<Integer> {
             try (tuner) {
                 done = tuner.run((weights, m, next) -> org.vlunet.checkpoint.ModelWriter.write(output, Checkpoint.ofEncoder(Map.of(), weights,
                         encoder.config(), tuner.prompts(), Provenance.now("finetune-clip", (long) next.epoch(), next.step(), m.get("clip_weights"), null)),
-                        null, m), state, meta, from);
+                        null, m), state, logFile, meta, from);
             }
             if (!done.reason().equals(TrainLoop.Outcome.DONE)) {
                 out.printf("stopped at epoch %d batch %d: %s records it; continue with --resume%n", done.position().epoch() + 1,
                         done.position().index(), state);
                 return 0; // as train: a requested stop is no failure
             }
-            out.printf("wrote %s (DA adapter, classes %s) and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state);
+            out.printf("wrote %s (DA adapter, classes %s), %s and %s%n", output, tuner.classes().stream().map(d -> d.key).toList(), state, logFile);
         }
         return 0;
     }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlunet.clip.ClipTokenizer;
 import org.vlunet.clip.DegradationAdapter;
 import org.vlunet.clip.DegradationEncoder;
@@ -37,7 +39,8 @@ import java.util.Random;
  * on the (deterministic) input, so they are computed once ({@link ImageEmbeddings}) and a batch is a list of image
  * indices. {@link TrainLoop} runs it with train's optimizer step, non-finite guard, progress and state
  * ({@link TrainState}); at each epoch end a held-out part of each class gives loss and top-1 accuracy and the
- * adapter and the state are written.
+ * adapter and the state are written. Its JSONL log ({@link TrainLog}) has train's {@code step}, {@code start} or
+ * {@code resume} and closing events, and an {@code epoch} event with the epoch's metrics.
  */
 public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCloseable {
 
@@ -324,8 +327,9 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
     /**
      * Trains from {@code resume} (null: the start) to the last epoch or a stop request; after each epoch the
      * adapter goes to {@code output} and the state to {@code state}. {@code extra}: metadata of both files.
+     * {@code logFile} gets the JSONL log ({@link TrainLog}): a fresh run starts it empty, a resumed one appends.
      */
-    public TrainLoop.Outcome run(Output output, Path state, Map<String, String> extra, TrainState resume) {
+    public TrainLoop.Outcome run(Output output, Path state, Path logFile, Map<String, String> extra, TrainState resume) {
         if (embeddings == null) throw new IllegalStateException("prepare() first");
         Recipe recipe = recipe();
         int perEpoch = batchesPerEpoch();
@@ -333,8 +337,10 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
         Position start = resume == null ? Position.START : resume.position();
         StopSignal stop = new StopSignal().installHook(300, () -> System.err.println(
                 "\nstop requested: finishing the current step and writing the state..."));
-        try (AdamW opt = new AdamW(StateDict.parameters(encoder.adapter()), ADAM, manager)) {
+        try (AdamW opt = new AdamW(StateDict.parameters(encoder.adapter()), ADAM, manager);
+             TrainLog events = new TrainLog(logFile, resume != null)) {
             if (resume != null) opt.loadState(resume.optimizer(), "state file " + state);
+            logStart(events, start, resume != null);
             Map<String, String> meta = new LinkedHashMap<>(extra);
             TrainLoop.Checkpointer epochEnd = (next, atEpochEnd) -> {
                 if (atEpochEnd) {
@@ -346,6 +352,7 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
                     } else {
                         log.printf("epoch %d/%d  train loss %.4f acc %.3f  (no held-out images)%n", next.epoch(), settings.epochs(), tr.loss(), tr.accuracy());
                     }
+                    logEpoch(events, next, tr, ho);
                     meta.clear();
                     meta.putAll(extra);
                     meta.put("train_loss", Double.toString(tr.loss()));
@@ -365,13 +372,56 @@ public final class AdapterTraining implements TrainLoop.Objective<int[]>, AutoCl
                 new TrainState(StateDict.save(encoder.adapter()), opt.state(), null, recipe, next, perEpoch, m).write(state);
             };
             TrainLoop<int[]> loop = new TrainLoop<>(recipe, new TrainLoop.Settings(1, 0, 0), this, opt,
-                    LrSchedule.constant(settings.lr(), perEpoch), manager, epochEnd, null, null,
+                    LrSchedule.constant(settings.lr(), perEpoch), manager, epochEnd, null, events,
                     new ProgressBar(log, System.console() != null), stop);
-            return loop.run(start, batches(start));
+            TrainLoop.Outcome done = loop.run(start, batches(start));
+            ObjectNode end = events.event(done.reason()); // as train: done, max_steps or stopped
+            end.put("epochs", done.position().epoch());
+            end.put("batch", done.position().index());
+            end.put("step", done.position().step());
+            events.write(end);
+            return done;
         } finally {
             stop.finished();
             stop.uninstall();
         }
+    }
+
+    /** What the run is, so that its log reads without the command line; {@code from}: the position it starts at. */
+    private void logStart(TrainLog events, Position from, boolean resumed) {
+        ObjectNode n = events.event(resumed ? "resume" : "start"); // as train
+        n.put("epoch", from.epoch());
+        n.put("batch", from.index());
+        n.put("step", from.step());
+        n.put("epochs", settings.epochs());
+        ArrayNode classes = n.putArray("classes"), prompts = n.putArray("prompts");
+        keys().forEach(classes::add);
+        prompts().forEach(prompts::add);
+        n.put("train_images", train.length);
+        n.put("heldout_images", heldOut.length);
+        n.put("batch_size", settings.batchSize());
+        n.put("lr", settings.lr());
+        n.put("seed", settings.seed());
+        n.put("device", manager.getDevice().toString());
+        events.write(n);
+    }
+
+    /** {@code ho} null (nothing held out): its loss and accuracy are null, as JSON has no NaN. */
+    private static void logEpoch(TrainLog events, Position next, Metrics tr, Metrics ho) {
+        ObjectNode n = events.event("epoch");
+        n.put("epoch", next.epoch());
+        n.put("step", next.step());
+        n.put("train_loss", tr.loss());
+        n.put("train_accuracy", tr.accuracy());
+        if (ho != null) {
+            n.put("heldout_loss", ho.loss());
+            n.put("heldout_accuracy", ho.accuracy());
+        } else {
+            n.putNull("heldout_loss");
+            n.putNull("heldout_accuracy");
+        }
+        n.put("heldout_images", ho == null ? 0 : ho.images());
+        events.write(n);
     }
 
     /** What the adapter file says about itself besides its format's keys: classes in logit order, epochs, and {@code extra}. */

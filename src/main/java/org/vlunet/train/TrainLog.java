@@ -14,8 +14,11 @@ import java.nio.file.StandardOpenOption;
  * The machine-readable log: one JSON object a line, appended and flushed as it happens, so a run that dies
  * keeps its log. {@code {"event":"step","epoch":…,"step":…,"loss":…,"lr":…,"time_s":…}} for every step,
  * {@code {"event":"val","epoch":…,"step":…,"set":…,"psnr":…,"ssim":…,"images":…,"failed":…}} for every validation set,
- * and {@code start}/{@code checkpoint}/{@code stop} events. After a resume, steps past the checkpoint that a killed
- * run had logged appear again; the later line for a step is the one that counts.
+ * and train's {@code start} (or {@code resume}), {@code checkpoint} and closing {@code done}/{@code max_steps}/
+ * {@code stopped} events. finetune-clip writes the same events, and an {@code epoch} event (train and held-out loss
+ * and accuracy) after every epoch ({@link AdapterTraining}).
+ * After a resume, steps past the checkpoint that a killed run had logged appear again; the later line for a step is
+ * the one that counts.
  */
 public final class TrainLog implements AutoCloseable {
 
@@ -23,12 +26,19 @@ public final class TrainLog implements AutoCloseable {
     private final BufferedWriter out;
     private final Path path;
 
+    /** Appends to {@code path} (created if absent). */
     public TrainLog(Path path) {
+        this(path, true);
+    }
+
+    /** {@code append} false: the log starts empty (a fresh run replacing an earlier one's log). */
+    public TrainLog(Path path, boolean append) {
         this.path = path;
         try {
             Path dir = path.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new TrainException(path + ": cannot open the training log (" + e.getMessage() + ")", e);
         }

@@ -1,5 +1,7 @@
 package org.vlunet.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlunet.checkpoint.Checkpoint;
@@ -87,6 +89,21 @@ class FinetuneClipCommandTest {
         return l;
     }
 
+    /** Every line of a finetune-clip log, parsed (a line that is not JSON fails the test). */
+    static List<JsonNode> logEvents(Path log) throws java.io.IOException {
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            assertTrue(n.isObject() && n.hasNonNull("event"), "not an event: " + line);
+            events.add(n);
+        }
+        return events;
+    }
+
+    static List<JsonNode> ofKind(List<JsonNode> events, String kind) {
+        return events.stream().filter(n -> n.get("event").asText().equals(kind)).toList();
+    }
+
     static String[] args(Path data, Path output, int epochs, String... more) {
         List<String> a = new ArrayList<>(List.of("finetune-clip", "--de_type", "denoise_15", "derain", "dehaze",
                 "--data_root", data.toString(), "--random_clip", "--config", "vlunet-tiny", "--epochs", Integer.toString(epochs),
@@ -129,6 +146,32 @@ class FinetuneClipCommandTest {
         assertEquals(List.of("clip"), rc.parts());
         assertEquals(VluNetConfig.load("vlunet-tiny").clip(), rc.clipConfig());
 
+        // The JSONL log beside the adapter: start, a step line per batch (15 training images in batches of 4), an
+        // epoch line per epoch with finite losses, done.
+        Path log = out.resolveSibling("adapter.log.jsonl");
+        List<JsonNode> ev = logEvents(log);
+        assertEquals("start", ev.get(0).get("event").asText(), ev.get(0).toString());
+        assertEquals(15, ev.get(0).get("train_images").asInt());
+        assertEquals(3, ev.get(0).get("heldout_images").asInt());
+        assertEquals("[\"denoise_15\",\"dehaze\",\"derain\"]", ev.get(0).get("classes").toString());
+        assertEquals(12, ofKind(ev, "step").size());
+        List<JsonNode> epochs = ofKind(ev, "epoch");
+        assertEquals(3, epochs.size(), ev.toString());
+        for (int e = 0; e < 3; e++) {
+            JsonNode n = epochs.get(e);
+            assertEquals(e + 1, n.get("epoch").asInt());
+            assertEquals(4L * (e + 1), n.get("step").asLong());
+            for (String k : List.of("train_loss", "train_accuracy", "heldout_loss", "heldout_accuracy")) {
+                assertTrue(n.get(k).isNumber() && Double.isFinite(n.get(k).asDouble()), k + ": " + n);
+            }
+            assertEquals(3, n.get("heldout_images").asInt());
+        }
+        assertEquals(losses.get(2), epochs.get(2).get("train_loss").asDouble(), 1e-4); // the console's figure
+        JsonNode end = ev.get(ev.size() - 1);
+        assertEquals("done", end.get("event").asText(), end.toString());
+        assertEquals(3, end.get("epochs").asInt());
+        byte[] logBefore = Files.readAllBytes(log);
+
         // A second run refuses to replace the output.
         byte[] before = Files.readAllBytes(out);
         Result r2 = run(args(data, out, 3));
@@ -136,12 +179,25 @@ class FinetuneClipCommandTest {
         assertTrue(r2.err().contains("exists; pass --overwrite"), r2.err());
         assertEquals(1, r2.err().strip().lines().count(), r2.err());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out)));
+        assertTrue(java.util.Arrays.equals(logBefore, Files.readAllBytes(log)));
 
         // Resuming to 4 epochs gives what 4 uninterrupted epochs give.
         Result r3 = run(args(data, out, 4, "--resume"));
         assertEquals(0, r3.code(), r3.err());
         assertTrue(r3.out().contains("resuming from") && r3.out().contains("after epoch 3"), r3.out());
         assertEquals(1, epochLosses(r3.out()).size(), r3.out());
+        // the resumed run appends to the log
+        byte[] logAfter = Files.readAllBytes(log);
+        assertTrue(java.util.Arrays.equals(logBefore, java.util.Arrays.copyOf(logAfter, logBefore.length)), "the first run's lines are kept");
+        ev = logEvents(log);
+        assertEquals(1, ofKind(ev, "start").size());
+        List<JsonNode> resumes = ofKind(ev, "resume");
+        assertEquals(1, resumes.size(), ev.toString());
+        assertEquals(3, resumes.get(0).get("epoch").asInt());
+        assertEquals(12, resumes.get(0).get("step").asLong());
+        assertEquals(4, ofKind(ev, "epoch").size());
+        assertEquals(16, ofKind(ev, "step").size());
+        assertEquals(4, ofKind(ev, "done").get(1).get("epochs").asInt());
         Path straight = tmp.resolve("b").resolve("adapter.safetensors");
         Result r4 = run(args(data, straight, 4, "--adapter", tuned));
         assertEquals(0, r4.code(), r4.err());
@@ -162,6 +218,37 @@ class FinetuneClipCommandTest {
         Result r5 = run(args(data, out, 4, "--resume"));
         assertEquals(0, r5.code(), r5.err());
         assertTrue(r5.out().contains("nothing to do"), r5.out());
+    }
+
+    /** A log left by another run is refused without --overwrite (nothing written) and started afresh with it. */
+    @Test
+    void anExistingLogIsRefusedOrReplaced(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        makeData(data);
+        Path out = tmp.resolve("adapter.safetensors"), log = tmp.resolve("adapter.log.jsonl");
+        Files.writeString(log, "an old line\n");
+
+        Result refused = run(args(data, out, 1));
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains(log + " exists; pass --overwrite"), refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertFalse(refused.out().contains("encoding images"), "checked before any work: " + refused.out());
+        assertEquals("an old line\n", Files.readString(log));
+        assertFalse(Files.exists(out));
+
+        // --overwrite: the log holds this run only; nothing held out gives null held-out metrics
+        String[] none = args(data, out, 1, "--overwrite");
+        none[List.of(none).indexOf("--holdout") + 1] = "0";
+        Result r = run(none);
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> ev = logEvents(log);
+        assertEquals("start", ev.get(0).get("event").asText());
+        assertEquals(0, ev.get(0).get("heldout_images").asInt());
+        List<JsonNode> epochs = ofKind(ev, "epoch");
+        assertEquals(1, epochs.size(), ev.toString());
+        assertTrue(epochs.get(0).get("heldout_loss").isNull() && epochs.get(0).get("heldout_accuracy").isNull(), epochs.toString());
+        assertEquals(0, epochs.get(0).get("heldout_images").asInt());
+        assertEquals("done", ev.get(ev.size() - 1).get("event").asText());
     }
 
     /**
