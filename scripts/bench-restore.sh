@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# ckpt $ckpt, device $device, JAVA_OPTS '${JAVA_OPTS:-}'"
+echo "# ckpt $ckpt, device $device, JAVA_OPTS '${JAVA_OPTS:-}', GLIBC_TUNABLES '${GLIBC_TUNABLES:-}'"
 printf "%-11s %6s %8s %7s %9s %13s %15s\n" image tile overlap passes seconds "peak RSS MB" "model only MB"
 for mp in $mps; do
   for tile in $tiles; do
