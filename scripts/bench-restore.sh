@@ -2,7 +2,7 @@
 # Peak resident memory and seconds of `restore` on synthetic 4:3 photos, one JVM per row (RestoreBench).
 # Usage: scripts/bench-restore.sh [--ckpt FILE] [--megapixels "1 4 12"] [--tiles "512 1024"] [--tile_overlap 64]
 #                                 [--device cpu|gpu]
-# JAVA_OPTS is passed to java (default: none, as `java -jar` runs restore). Build first: mvn -q -B -DskipTests package
+# JAVA_OPTS is passed to java (default: none, as bin/vlunet runs restore). Build first: mvn -q -B -DskipTests package
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-memory.sh && vlunet_cpu_memory  # keep freed memory for reuse (VLUNET_MALLOC=system: glibc defaults)
